@@ -24,6 +24,9 @@ public final class PacketBuffer {
 
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort SHORT_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final MemorySegment memory;
     private final ByteBuffer in;
@@ -111,6 +114,19 @@ public final class PacketBuffer {
 
     public void putLongLE(int index, long value) {
         memory.set(LONG_LE, index, value);
+    }
+
+    /** Network-order (big-endian) unsigned 16-bit value, as IP headers carry lengths. */
+    public int getShortBE(int index) {
+        return memory.get(SHORT_BE, index) & 0xffff;
+    }
+
+    public int getIntBE(int index) {
+        return memory.get(INT_BE, index);
+    }
+
+    public long getLongBE(int index) {
+        return memory.get(LONG_BE, index);
     }
 
     /** Copies {@code len} bytes at {@code srcOff} of this buffer into {@code dst}. */
