@@ -1,0 +1,31 @@
+package dev.warren.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The one {@code warren} command. This module is the only place that wires subsystems together: the WireGuard
+ * engine, Linux TUN and UDP, the UAPI server. Each subcommand is its own class.
+ */
+@Command(name = "warren",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Warren: a mesh VPN that speaks WireGuard.",
+        subcommands = {WgCommand.class, DemoCommand.class, VersionCommand.class, SelfTestCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Run 'warren help COMMAND' for a command's options. Documentation: README.md and docs/."})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        Logging.configure();
+        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        System.exit(code);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

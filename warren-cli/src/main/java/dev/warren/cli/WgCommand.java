@@ -1,0 +1,116 @@
+package dev.warren.cli;
+
+import dev.warren.net.tun.LinuxTun;
+import dev.warren.net.udp.Binds;
+import dev.warren.wire.time.ExecutorScheduler;
+import dev.warren.wireguard.Device;
+import dev.warren.wireguard.uapi.UapiServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+
+/**
+ * {@code warren wg [-f] IFACE}: a userspace WireGuard interface that behaves like wireguard-go.
+ *
+ * <pre>
+ * 1. create TUN device IFACE (offloads when the kernel has them)
+ * 2. start the engine on it, UDP on a random port until configured
+ * 3. serve the UAPI on /var/run/wireguard/IFACE.sock, so wg, wg-quick and ip drive it
+ * 4. report readiness (the launcher detaches on it), then run until SIGTERM/SIGINT or the link is deleted,
+ *    removing socket and device on the way out
+ * </pre>
+ */
+@Command(name = "wg",
+        description = {"Run a userspace WireGuard interface, a drop-in for wireguard-go.",
+                "Configure it with wg(8), wg-quick(8) and ip(8) exactly as a wireguard-go interface."},
+        mixinStandardHelpOptions = true)
+final class WgCommand implements Callable<Integer> {
+    private static final System.Logger LOG = System.getLogger("warren.wg");
+    private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_=+.-]{1,15}");
+
+    @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground instead of detaching.")
+    boolean foreground;
+
+    @Option(names = "--no-offload", description = "Do not use TUN segmentation offloads (TSO/GRO).")
+    boolean noOffload;
+
+    @Option(names = "--ready-fd", hidden = true, description = "File descriptor on which to report readiness (set by bin/warren).")
+    Integer readyFd;
+
+    @Parameters(index = "0", paramLabel = "IFACE", description = "Interface name, e.g. wg0.")
+    String iface;
+
+    @Override
+    public Integer call() {
+        if (!foreground && readyFd == null) {
+            System.err.println("warren wg: detaching needs the bin/warren launcher; run with --foreground instead");
+            return 2;
+        }
+        if (!IFACE.matcher(iface).matches() || iface.equals(".") || iface.equals("..")) {
+            return fail("invalid interface name \"" + iface + "\" (1-15 characters of A-Z a-z 0-9 _ = + . -)");
+        }
+        Path socket = Path.of(System.getProperty("warren.uapi.dir", "/var/run/wireguard"), iface + ".sock");
+        ExecutorScheduler scheduler = new ExecutorScheduler("wg-timers");
+        LinuxTun tun;
+        try {
+            tun = LinuxTun.create(iface, !noOffload);
+        } catch (IOException e) {
+            scheduler.close();
+            return fail("cannot create TUN device " + iface + ": " + e.getMessage());
+        }
+        Device device;
+        try {
+            device = Device.start(tun, Binds.create(), Device.Options.defaults(scheduler, "wg"));
+        } catch (IOException | RuntimeException e) {
+            tun.close();
+            scheduler.close();
+            return fail("cannot start the WireGuard engine: " + e.getMessage());
+        }
+        UapiServer uapi;
+        try {
+            uapi = UapiServer.start(socket, device);
+        } catch (IOException e) {
+            device.close();
+            scheduler.close();
+            return fail("UAPI listen error on " + socket + ": " + e.getMessage());
+        }
+        Thread hook = new Thread(() -> {
+            uapi.close();
+            device.close();
+            scheduler.close();
+        }, "wg-shutdown-hook");
+        Runtime.getRuntime().addShutdownHook(hook);
+        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}", tun.name(), socket);
+        signalReady("ok");
+        device.closed().join();
+        uapi.close();
+        scheduler.close();
+        LOG.log(System.Logger.Level.INFO, "interface {0} shut down", tun.name());
+        return 0;
+    }
+
+    private int fail(String message) {
+        System.err.println("warren wg: " + message);
+        signalReady("error: " + message);
+        return 1;
+    }
+
+    /** Tells the launcher the outcome: one line on the inherited descriptor, then it may exit. */
+    private void signalReady(String line) {
+        if (readyFd == null) {
+            return;
+        }
+        try (FileOutputStream out = new FileOutputStream("/proc/self/fd/" + readyFd)) {
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot report readiness: {0}", e.getMessage());
+        }
+    }
+}
