@@ -47,9 +47,14 @@ final class CryptoPool implements AutoCloseable {
 
         /** Claims and runs chunks until none are left. */
         private void help(Aead aead) {
-            int c;
-            int total = chunks;
-            while ((c = nextChunk.getAndIncrement()) < total) {
+            while (true) {
+                int c = nextChunk.getAndIncrement();
+                // Read the run's size only after claiming: a claim below CLOSED belongs to the run opened by the
+                // nextChunk.set(0) it read, so this read sees that run's fields (a stale read could let a late
+                // worker claim chunks past the end and drive pending below zero).
+                if (c >= chunks) {
+                    return;
+                }
                 int from = c * CHUNK;
                 try {
                     job.run(from, Math.min(n, from + CHUNK), aead);
