@@ -20,7 +20,12 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Logging.configure();
-        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        // `warren wg` is started by wg-quick and scripts and must come up fast; picocli's classes target Java 5
+        // and cannot be put in the JDK's AOT cache, so that one command takes a direct path when its arguments
+        // are plain (help and anything unusual still go through picocli).
+        WgCommand direct = WgCommand.parseDirect(args);
+        int code = direct != null ? direct.call()
+                : new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
         System.exit(code);
     }
 

@@ -1,7 +1,9 @@
 package dev.warren.cli;
 
 import dev.warren.crypto.X25519;
-import dev.warren.testing.ChannelBind;
+import dev.warren.net.tun.LinuxTun;
+import dev.warren.net.udp.Binds;
+import dev.warren.wire.datapath.Bind;
 import dev.warren.testing.ChannelNetwork;
 import dev.warren.testing.ChannelTun;
 import dev.warren.testing.Packets;
@@ -32,14 +34,25 @@ final class SelfTestCommand implements Callable<Integer> {
     @Option(names = "--packets", defaultValue = "2000", description = "Packets to send each way (default ${DEFAULT-VALUE}).")
     int packets;
 
+    @Option(names = "--udp", description = "Carry the engines' traffic over real UDP sockets on the loopback interface "
+            + "(Linux batched sockets) instead of in memory.")
+    boolean udp;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         ChannelNetwork net = new ChannelNetwork();
         ChannelTun tunA = new ChannelTun("selftest-a");
         ChannelTun tunB = new ChannelTun("selftest-b");
-        ChannelBind bindA = net.bind(IpAddresses.parse("192.0.2.1"));
-        ChannelBind bindB = net.bind(IpAddresses.parse("192.0.2.2"));
+        Bind bindA = udp ? Binds.create() : net.bind(IpAddresses.parse("192.0.2.1"));
+        Bind bindB = udp ? Binds.create() : net.bind(IpAddresses.parse("192.0.2.2"));
+        byte[] underA = IpAddresses.parse(udp ? "127.0.0.1" : "192.0.2.1");
+        byte[] underB = IpAddresses.parse(udp ? "127.0.0.1" : "192.0.2.2");
+        if (udp) {
+            // also initialise the TUN layer's classes (no device is created), so a start-up cache trained on this
+            // run covers them
+            Class.forName(LinuxTun.class.getName(), true, SelfTestCommand.class.getClassLoader());
+        }
         PrivateKey ka = X25519.generatePrivateKey();
         PrivateKey kb = X25519.generatePrivateKey();
         byte[] ipA = IpAddresses.parse("10.0.0.1");
@@ -47,8 +60,10 @@ final class SelfTestCommand implements Callable<Integer> {
         try (ExecutorScheduler sched = new ExecutorScheduler("selftest-timers");
              Device a = Device.start(tunA, bindA, Device.Options.defaults(sched, "selftest-a"));
              Device b = Device.start(tunB, bindB, Device.Options.defaults(sched, "selftest-b"))) {
-            a.apply(config(ka, X25519.publicKey(kb), Endpoint.of(IpAddresses.parse("192.0.2.2"), 51821), 51820, "10.0.0.2/32"));
-            b.apply(config(kb, X25519.publicKey(ka), Endpoint.of(IpAddresses.parse("192.0.2.1"), 51820), 51821, "10.0.0.1/32"));
+            a.apply(config(ka, X25519.publicKey(kb), null, 0, "10.0.0.2/32"));
+            b.apply(config(kb, X25519.publicKey(ka), null, 0, "10.0.0.1/32"));
+            a.apply(config(null, X25519.publicKey(kb), Endpoint.of(underB, b.listenPort()), null, "10.0.0.2/32"));
+            b.apply(config(null, X25519.publicKey(ka), Endpoint.of(underA, a.listenPort()), null, "10.0.0.1/32"));
             byte[] first = Packets.udp4(ipA, ipB, 1, 2, "hello".getBytes());
             tunA.inject(first);
             byte[] got = tunB.take(Duration.ofSeconds(20));
@@ -75,7 +90,7 @@ final class SelfTestCommand implements Callable<Integer> {
         }
     }
 
-    private static SetRequest config(PrivateKey key, dev.warren.wire.key.PublicKey peer, Endpoint ep, int port, String allowed) {
+    private static SetRequest config(PrivateKey key, dev.warren.wire.key.PublicKey peer, Endpoint ep, Integer port, String allowed) {
         return new SetRequest(key, port, null, false, List.of(new PeerChange(peer, false, false, PresharedKey.NONE, ep,
                 null, true, List.of(IpPrefix.parse(allowed)), List.of())));
     }

@@ -47,6 +47,37 @@ final class WgCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IFACE", description = "Interface name, e.g. wg0.")
     String iface;
 
+    /**
+     * Parses {@code wg [-f|--foreground] [--no-offload] [--ready-fd N] IFACE} without picocli; returns null for
+     * anything else (help, unknown options, missing or extra arguments), which picocli then reports.
+     */
+    static WgCommand parseDirect(String[] args) {
+        if (args.length < 2 || !args[0].equals("wg")) {
+            return null;
+        }
+        WgCommand c = new WgCommand();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-f", "--foreground" -> c.foreground = true;
+                case "--no-offload" -> c.noOffload = true;
+                case "--ready-fd" -> {
+                    if (i + 1 >= args.length || !args[i + 1].matches("[0-9]{1,4}")) {
+                        return null;
+                    }
+                    c.readyFd = Integer.parseInt(args[++i]);
+                }
+                default -> {
+                    if (a.startsWith("-") || c.iface != null) {
+                        return null;
+                    }
+                    c.iface = a;
+                }
+            }
+        }
+        return c.iface == null ? null : c;
+    }
+
     @Override
     public Integer call() {
         if (!foreground && readyFd == null) {
@@ -57,6 +88,7 @@ final class WgCommand implements Callable<Integer> {
             return fail("invalid interface name \"" + iface + "\" (1-15 characters of A-Z a-z 0-9 _ = + . -)");
         }
         Path socket = Path.of(System.getProperty("warren.uapi.dir", "/var/run/wireguard"), iface + ".sock");
+        Warmup.startInBackground();
         ExecutorScheduler scheduler = new ExecutorScheduler("wg-timers");
         LinuxTun tun;
         try {
