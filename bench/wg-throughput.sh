@@ -84,8 +84,8 @@ measure_pair() { # implA implB → prints "key value" lines
     local pa pb
     pa=$(daemon_pid "$IA" "$ia"); pb=$(daemon_pid "$IB" "$ib")
     ip netns exec "$B" iperf3 -s -D -1 >/dev/null 2>&1 || true
-    ip netns exec "$A" ping -q -n -c 20 -i 0.05 10.200.0.2 >/dev/null   # warm-up
-    ip netns exec "$A" ping -q -n -c 100 -i 0.01 10.200.0.2 | sed -n 's:.*= [0-9.]*/\([0-9.]*\)/.*:rtt_ms \1:p'
+    # ping RTT on a fresh daemon (cold: before any bulk traffic has warmed up a JIT) ...
+    ip netns exec "$A" ping -q -n -c 100 -i 0.01 10.200.0.2 | sed -n 's:.*= [0-9.]*/\([0-9.]*\)/.*:rtt_cold_ms \1:p'
     local c0a c0b c1a c1b e0 e1 mbit
     for mode in tcp1 tcp4 tcpR udp; do
         ip netns exec "$B" iperf3 -s -D -1 >/dev/null 2>&1; sleep 0.2
@@ -119,6 +119,8 @@ else:
     print(mode + "_cpu_pct", round(cpu))
 PY
     done
+    # ... and after the throughput runs (steady state)
+    ip netns exec "$A" ping -q -n -c 200 -i 0.01 10.200.0.2 | sed -n 's:.*= [0-9.]*/\([0-9.]*\)/.*:rtt_ms \1:p'
     echo "rss_a_mb $(( $(rss_kb "$pa") / 1024 ))"
     echo "rss_b_mb $(( $(rss_kb "$pb") / 1024 ))"
     cleanup
@@ -143,7 +145,8 @@ def med(pair, key):
     return statistics.median(v) if v else float('nan')
 metrics = [("TCP 1 stream (Mbit/s)", "tcp1_mbit", 1), ("TCP 4 streams (Mbit/s)", "tcp4_mbit", 1),
            ("TCP reverse (Mbit/s)", "tcpR_mbit", 1), ("UDP 1392 B received (kpps)", "udp_kpps", 1),
-           ("Mbit/s per daemon CPU %", "eff", 1), ("ping RTT (ms)", "rtt_ms", -1),
+           ("Mbit/s per daemon CPU %", "eff", 1), ("ping RTT, warm (ms)", "rtt_ms", -1),
+           ("ping RTT, fresh daemon (ms)", "rtt_cold_ms", -1),
            ("start -> first ping (ms)", "start_ms", -1), ("RSS after run (MB)", "rss_b_mb", -1)]
 for pair in rows:
     t = rows[pair]

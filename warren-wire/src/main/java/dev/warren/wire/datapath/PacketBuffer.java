@@ -32,6 +32,10 @@ public final class PacketBuffer {
     private final ByteBuffer in;
     private final ByteBuffer out;
     private final PacketPool pool;
+    /** This buffer's slot in its pool (-1 for stand-alone buffers). */
+    final int poolIndex;
+    /** True while the buffer sits in its pool's free list (a cheap double-release check). */
+    volatile boolean inPool = true;
     private int offset;
     private int length;
 
@@ -39,16 +43,17 @@ public final class PacketBuffer {
     private int sourceAddressLength;
     private int sourcePort;
 
-    PacketBuffer(MemorySegment memory, PacketPool pool) {
+    PacketBuffer(MemorySegment memory, PacketPool pool, int poolIndex) {
         this.memory = memory;
         this.pool = pool;
+        this.poolIndex = poolIndex;
         this.in = memory.asByteBuffer();
         this.out = memory.asByteBuffer();
     }
 
     /** A stand-alone buffer that belongs to no pool (tests, one-off messages). */
     public static PacketBuffer allocate(int capacity) {
-        return new PacketBuffer(java.lang.foreign.Arena.ofAuto().allocate(capacity, 16), null);
+        return new PacketBuffer(java.lang.foreign.Arena.ofAuto().allocate(capacity, 16), null, -1);
     }
 
     public MemorySegment memory() {
