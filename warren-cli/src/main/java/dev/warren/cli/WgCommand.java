@@ -119,13 +119,37 @@ final class WgCommand implements Callable<Integer> {
             scheduler.close();
         }, "wg-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
-        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}", tun.name(), socket);
+        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1} ({2} ms after the JVM started)", tun.name(),
+                socket, ProcessHandle.current().info().startInstant()
+                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
         signalReady("ok");
+        watchSocket(socket, device);
         device.closed().join();
         uapi.close();
         scheduler.close();
         LOG.log(System.Logger.Level.INFO, "interface {0} shut down", tun.name());
         return 0;
+    }
+
+    /**
+     * The cross-platform UAPI asks a userspace implementation to shut down when its socket file is removed
+     * (that is how tools without link control stop it); checked once a second.
+     */
+    private static void watchSocket(Path socket, Device device) {
+        Thread.ofVirtual().name("wg-socket-watch").start(() -> {
+            while (!device.closed().isDone()) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (!java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    LOG.log(System.Logger.Level.INFO, "UAPI socket {0} was removed; shutting down", socket);
+                    device.close();
+                    return;
+                }
+            }
+        });
     }
 
     private int fail(String message) {
