@@ -19,6 +19,9 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("wg")) {
+            Warmup.nativeLayerInBackground(); // overlaps FFM stub generation with the rest of start-up
+        }
         Logging.configure();
         // `warren wg` is started by wg-quick and scripts and must come up fast; picocli's classes target Java 5
         // and cannot be put in the JDK's AOT cache, so that one command takes a direct path when its arguments

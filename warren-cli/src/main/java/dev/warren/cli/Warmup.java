@@ -16,6 +16,17 @@ final class Warmup {
     private Warmup() {
     }
 
+    /** Initialises the Linux I/O layer's native bindings (its downcall handles) on a background thread. */
+    static void nativeLayerInBackground() {
+        Thread.ofPlatform().daemon().name("wg-native-init").start(() -> {
+            try {
+                Class.forName("dev.warren.net.linux.Libc", true, Warmup.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the device's own use reports any real problem
+            }
+        });
+    }
+
     static void startInBackground() {
         Thread t = Thread.ofPlatform().daemon().name("wg-warmup").unstarted(Warmup::run);
         t.setPriority(Thread.MIN_PRIORITY);

@@ -44,6 +44,8 @@ import java.util.random.RandomGenerator;
  */
 public final class Device implements UapiDevice, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("warren.wireguard");
+    /** Without configuration, the bind opens on a random port this long after start. */
+    public static final long BIND_IDLE_OPEN_MS = 250;
 
     /** How a device is built; {@link #defaults()} suits production. */
     public record Options(Clock clock, Scheduler scheduler, RandomGenerator rng, int cryptoWorkers, int poolBuffers,
@@ -122,11 +124,24 @@ public final class Device implements UapiDevice, AutoCloseable {
         this.config = new DeviceConfig(this);
     }
 
-    /** Builds a device over {@code tun} and {@code bind} and starts its threads; the bind opens on a random port. */
+    /**
+     * Builds a device over {@code tun} and {@code bind} and starts its threads. The bind opens with the first
+     * configuration (on its listen port), or on a random port if none arrives within {@link #BIND_IDLE_OPEN_MS}:
+     * a daemon configured right after start (wg-quick, scripts) then opens its sockets once, on the right port.
+     */
     public static Device start(TunDevice tun, Bind bind, Options options) throws IOException {
         Device d = new Device(tun, bind, options);
         d.control.start(d.handshakes::handle);
-        d.config.openBind(0);
+        Thread.ofVirtual().name(options.name() + "-bind-open").start(() -> {
+            try {
+                Thread.sleep(BIND_IDLE_OPEN_MS);
+                d.config.openBindIfIdle();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "cannot open UDP sockets: {0}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         d.tunThread = Thread.ofPlatform().daemon().name(options.name() + "-tun")
                 .start(new Outbound(d, Aead.create(), Math.max(1, tun.batchSize())));
         return d;

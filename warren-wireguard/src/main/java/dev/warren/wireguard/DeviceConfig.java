@@ -50,6 +50,8 @@ final class DeviceConfig {
     private final List<Thread> receivers = new ArrayList<>();
     // guarded by lock
     private boolean bindOpen;
+    // guarded by lock; set once the device shuts down
+    private boolean closed;
 
     DeviceConfig(Device device) {
         this.device = device;
@@ -88,6 +90,13 @@ final class DeviceConfig {
     }
 
     private void applyLocked(SetRequest req) throws UapiException {
+        if (!bindOpen && req.listenPort() == null) {
+            try {
+                openLocked(0);
+            } catch (IOException e) {
+                throw new UapiException(UapiException.EIO, "cannot open UDP sockets: " + e.getMessage(), e);
+            }
+        }
         int oldMark = fwmark;
         if (req.fwmark() != null && req.fwmark() != fwmark) {
             try {
@@ -206,10 +215,13 @@ final class DeviceConfig {
 
     // ---- the bind ------------------------------------------------------------------------------------------
 
-    void openBind(int port) throws IOException {
+    /** Opens the bind on a random port unless configuration opened it already (called shortly after start). */
+    void openBindIfIdle() throws IOException {
         lock.lock();
         try {
-            openLocked(port);
+            if (!bindOpen && !closed) {
+                openLocked(0);
+            }
         } finally {
             lock.unlock();
         }
@@ -218,6 +230,7 @@ final class DeviceConfig {
     void closeBind() {
         lock.lock();
         try {
+            closed = true;
             closeLocked();
         } finally {
             lock.unlock();
