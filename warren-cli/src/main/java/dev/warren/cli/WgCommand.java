@@ -119,8 +119,8 @@ final class WgCommand implements Callable<Integer> {
             scheduler.close();
         }, "wg-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
-        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1} ({2} ms after the JVM started)", tun.name(),
-                socket, ProcessHandle.current().info().startInstant()
+        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}; {2} ({3} ms after the JVM started)",
+                tun.name(), socket, describe(tun), ProcessHandle.current().info().startInstant()
                         .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
         signalReady("ok");
         watchSocket(socket, device);
@@ -150,6 +150,11 @@ final class WgCommand implements Callable<Integer> {
                 }
             }
         });
+    }
+
+    private static String describe(LinuxTun tun) {
+        return "TUN offloads " + (tun.offloads() ? "on" : "off") + ", AEAD "
+                + System.getProperty(dev.warren.crypto.Aead.PROVIDER_PROPERTY, "auto=" + dev.warren.crypto.Aead.autoProvider());
     }
 
     private int fail(String message) {

@@ -26,7 +26,11 @@ class AeadProvidersTest {
         String old = System.getProperty(Aead.PROVIDER_PROPERTY);
         try {
             System.clearProperty(Aead.PROVIDER_PROPERTY);
-            assertEquals("jca", Aead.create().provider());
+            // the default is "auto": libsodium where it loads, the JDK otherwise
+            String expected = Aead.isAvailable("sodium") ? "sodium" : "jca";
+            assertEquals(expected, Aead.create().provider());
+            assertEquals(expected, Aead.autoProvider());
+            assertEquals(expected, Aead.create("auto").provider());
             System.setProperty(Aead.PROVIDER_PROPERTY, "bc");
             assertEquals("bc", Aead.create().provider());
             System.setProperty(Aead.PROVIDER_PROPERTY, "rot13");
