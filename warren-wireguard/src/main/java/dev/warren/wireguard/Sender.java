@@ -26,6 +26,8 @@ final class Sender {
     private final Aead aead;
     private final CryptoPool.Batch poolBatch = new CryptoPool.Batch();
     private final SealJob job = new SealJob();
+    /** A one-element batch for {@link #sendRaw}, reused (this sender belongs to one thread). */
+    private final PacketBuffer[] single = new PacketBuffer[1];
 
     /** The chunked sealing work, reused for every batch of this sender. */
     private static final class SealJob implements CryptoPool.Job {
@@ -123,24 +125,29 @@ final class Sender {
             device.drops.count(Drops.Reason.NO_ENDPOINT, 1, peer);
             return;
         }
-        sendRaw(encoded, ep);
-        peer.txBytes.addAndGet(encoded.length);
+        if (sendRaw(encoded, ep)) {
+            peer.txBytes.addAndGet(encoded.length); // like wireguard-go: only what the socket accepted
+        }
     }
 
-    /** Sends bytes as one datagram (slow path: handshakes and cookie replies). */
-    void sendRaw(byte[] encoded, Endpoint ep) {
+    /** Sends bytes as one datagram (slow path: handshakes and cookie replies); false when it could not. */
+    boolean sendRaw(byte[] encoded, Endpoint ep) {
         PacketBuffer b = device.pool.acquire();
         if (b == null) {
             device.drops.count(Drops.Reason.NO_BUFFER);
-            return;
+            return false;
         }
         try {
             b.copyFrom(encoded, 0, PacketBuffer.HEADROOM, encoded.length);
             b.set(PacketBuffer.HEADROOM, encoded.length);
-            device.bind.send(new PacketBuffer[] {b}, 0, 1, ep);
+            single[0] = b;
+            device.bind.send(single, 0, 1, ep);
+            return true;
         } catch (IOException e) {
             device.drops.count(Drops.Reason.SEND_FAILED, 1, e.getMessage());
+            return false;
         } finally {
+            single[0] = null;
             b.release();
         }
     }

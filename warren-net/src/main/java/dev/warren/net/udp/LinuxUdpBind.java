@@ -93,6 +93,12 @@ public final class LinuxUdpBind implements Bind {
                     return new Opened(List.copyOf(g.receivers), g.port);
                 } catch (Errno.NativeException e) {
                     if (port != 0 || e.errno() != Errno.EADDRINUSE || attempt >= PORT_ATTEMPTS) {
+                        if (e.errno() == Errno.EADDRINUSE) {
+                            // the type callers (and the UAPI's EADDRINUSE) recognise a busy port by
+                            java.net.BindException b = new java.net.BindException(e.getMessage());
+                            b.initCause(e);
+                            throw b;
+                        }
                         throw e;
                     }
                 }
