@@ -260,6 +260,7 @@ final class WgPair implements AutoCloseable {
         private static final Pattern UDP_SUM = Pattern.compile(
                 "\"sum\":\\s*\\{[^}]*?\"bytes\":\\s*(\\d+)[^}]*?\"bits_per_second\":\\s*([0-9.eE+-]+)"
                         + "[^}]*?\"lost_percent\":\\s*([0-9.eE+-]+)");
+        private static final Pattern END = Pattern.compile("\"end\":\\s*\\{");
         private static final Pattern INTERVAL = Pattern.compile(
                 "\"sum\":\\s*\\{\\s*\"start\":\\s*([0-9.eE+-]+),\\s*\"end\":\\s*([0-9.eE+-]+),"
                         + "\\s*\"seconds\":\\s*[0-9.eE+-]+,\\s*\"bytes\":\\s*(\\d+)");
@@ -283,7 +284,11 @@ final class WgPair implements AutoCloseable {
         }
 
         static Iperf parse(int status, String json, boolean udp) {
-            int end = json.lastIndexOf("\"end\":");
+            int end = -1;
+            Matcher em = END.matcher(json);
+            while (em.find()) {
+                end = em.start();
+            }
             String tail = end < 0 ? "" : json.substring(end);
             long bytes = 0;
             double mbps = 0;
