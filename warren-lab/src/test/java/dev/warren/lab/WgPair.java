@@ -248,6 +248,11 @@ final class WgPair implements AutoCloseable {
             return Netns.run("sh", "-c", "wg pubkey <\"$0\"", privateKeyFile.toString()).strip();
         }
 
+        /** A base64 key as the UAPI writes it: lowercase hex. */
+        static String hex(String base64) {
+            return java.util.HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(base64));
+        }
+
         static void genpsk(Path file) throws IOException {
             Netns.run("sh", "-c", "umask 077 && wg genpsk >\"$0\"", file.toString());
         }
