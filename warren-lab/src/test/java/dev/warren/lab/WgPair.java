@@ -122,6 +122,33 @@ final class WgPair implements AutoCloseable {
         n.under = neu;
     }
 
+    /**
+     * NAT rebinding of {@code n} to underlay address {@code host}: its address stays, but stateless nftables rules
+     * in its namespace rewrite the source of its outgoing WireGuard datagrams to the new address (and the
+     * destination of datagrams coming back to it), as a NAT box that changed its mapping would. The new address
+     * is added to the veth too, so that neighbours resolve it. Returns the endpoint its peer should now see.
+     */
+    String natRebind(Node n, int host) throws IOException {
+        String fam = underlay == Underlay.V4 ? "ip" : "ip6";
+        String neu = underlayAddress(host);
+        lab.exec(n.ns, "ip", "addr", "add", neu + prefixLength(), "dev", n.veth, "nodad");
+        java.nio.file.Path rules = keys.resolve("rebind-" + n.name + ".nft");
+        Files.writeString(rules, """
+                table %1$s rebind {
+                    chain post {
+                        type filter hook postrouting priority 100;
+                        %1$s saddr %2$s udp sport %4$d %1$s saddr set %3$s
+                    }
+                    chain pre {
+                        type filter hook prerouting priority -300;
+                        %1$s daddr %3$s udp dport %4$d %1$s daddr set %2$s
+                    }
+                }
+                """.formatted(fam, n.under, neu, PORT));
+        lab.exec(n.ns, "nft", "-f", rules.toString());
+        return underlay == Underlay.V4 ? neu + ":" + PORT : "[" + neu + "]:" + PORT;
+    }
+
     /** Runs an iperf3 test from {@code client} to {@code server}'s address {@code dst}. */
     Iperf iperf(Node client, Node server, String dst, int seconds, String... extra) throws IOException, InterruptedException {
         return Iperf.run(lab, client.ns, server.ns, dst, seconds, logs.resolve("iperf3-server.log"), extra);
