@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -132,7 +134,7 @@ final class WgPair implements AutoCloseable {
         String fam = underlay == Underlay.V4 ? "ip" : "ip6";
         String neu = underlayAddress(host);
         lab.exec(n.ns, "ip", "addr", "add", neu + prefixLength(), "dev", n.veth, "nodad");
-        java.nio.file.Path rules = keys.resolve("rebind-" + n.name + ".nft");
+        Path rules = keys.resolve("rebind-" + n.name + ".nft");
         Files.writeString(rules, """
                 table %1$s rebind {
                     chain post {
@@ -277,7 +279,7 @@ final class WgPair implements AutoCloseable {
 
         /** A base64 key as the UAPI writes it: lowercase hex. */
         static String hex(String base64) {
-            return java.util.HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(base64));
+            return HexFormat.of().formatHex(Base64.getDecoder().decode(base64));
         }
 
         static void genpsk(Path file) throws IOException {

@@ -34,7 +34,8 @@ class WgQuickLabTest {
         try (WgPair pair = WgPair.start("lab", Impl.WARREN, Impl.WIREGUARD_GO, Underlay.V4)) {
             Node a = pair.a;
             Node b = pair.b;
-            // wg-quick starts a's interface itself: stop the one the fixture started, under another name
+            // wg-quick starts a's daemon itself, for an interface named after the config file; the fixture's own
+            // daemon in a is stopped below (deleting its link), so only b's wireguard-go is set up by hand
             String iface = pair.lab.prefix() + "q";
             pair.configure(b, a, false);
             Path conf = pair.keys.resolve(iface + ".conf");
@@ -51,7 +52,7 @@ class WgQuickLabTest {
                     Endpoint = %s
                     """.formatted(a.tun4, a.tun6, WgPair.PORT, Files.readString(a.key).strip(), b.pub, b.tun4,
                     b.tun6, b.endpoint()));
-            pair.lab.exec(a.ns, "ip", "link", "del", a.iface); // the fixture's interface: not used here
+            pair.lab.exec(a.ns, "ip", "link", "del", a.iface);
             LabEnv.eventually(Duration.ofSeconds(10), () -> a.pid().isEmpty());
 
             Netns.Result up = pair.lab.tryExec(a.ns, Duration.ofSeconds(60), "env",

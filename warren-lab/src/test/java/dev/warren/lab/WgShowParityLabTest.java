@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -246,7 +247,7 @@ class WgShowParityLabTest {
                         "127.0.0.1:" + ports.get(impl), "allowed-ips", "10.1.1.1/32", "persistent-keepalive", "1");
             }
             for (boolean up : new boolean[] {false, true}) {
-                Map<Impl, Process> counters = new java.util.EnumMap<>(Impl.class);
+                Map<Impl, Process> counters = new EnumMap<>(Impl.class);
                 for (Impl impl : Impl.values()) {
                     Path log = logs.resolve("count-" + impl.name() + "-" + up + ".log");
                     counters.put(impl, LabEnv.spawn(ns, log, LabEnv.tool("udp-count",
@@ -255,7 +256,7 @@ class WgShowParityLabTest {
                         lab.exec(ns, "ip", "link", "set", ifaces.get(impl), "up");
                     }
                 }
-                Map<Impl, Long> received = new java.util.EnumMap<>(Impl.class);
+                Map<Impl, Long> received = new EnumMap<>(Impl.class);
                 for (Impl impl : Impl.values()) {
                     counters.get(impl).waitFor();
                     Path log = logs.resolve("count-" + impl.name() + "-" + up + ".log");
