@@ -36,11 +36,23 @@ public final class Netns implements AutoCloseable {
         return prefix;
     }
 
+    /**
+     * Where each namespace's owner (the creating JVM's pid) is recorded, so a later run's clean-up
+     * ({@code bin/test}) removes only namespaces whose owner is gone, never those of a run still going.
+     */
+    public static final java.nio.file.Path OWNERS = java.nio.file.Path.of("/run/warren-netns");
+
     /** Creates namespace {@code prefix-name} with loopback up, returns its full name. */
     public String add(String name) throws IOException {
         String ns = prefix + "-" + name;
         run("ip", "netns", "add", ns);
         namespaces.add(ns);
+        try {
+            java.nio.file.Files.createDirectories(OWNERS);
+            java.nio.file.Files.writeString(OWNERS.resolve(ns), ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            // only a hint for clean-up of crashed runs
+        }
         run("ip", "-n", ns, "link", "set", "lo", "up");
         return ns;
     }
@@ -152,6 +164,7 @@ public final class Netns implements AutoCloseable {
                     }
                 }
                 runResult(Duration.ofSeconds(10), "ip", "netns", "del", ns);
+                java.nio.file.Files.deleteIfExists(OWNERS.resolve(ns));
             } catch (IOException | InterruptedException e) {
                 System.err.println("netns cleanup of " + ns + ": " + e.getMessage());
             }
