@@ -19,10 +19,12 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        StartupTrace.mark("main");
         if (args.length > 0 && args[0].equals("wg")) {
             Warmup.nativeLayerInBackground(); // overlaps FFM stub generation with the rest of start-up
         }
         Logging.configure();
+        StartupTrace.mark("logging configured");
         // `warren wg` is started by wg-quick and scripts and must come up fast; picocli's classes target Java 5
         // and cannot be put in the JDK's AOT cache, so that one command takes a direct path when its arguments
         // are plain (help and anything unusual still go through picocli).

@@ -16,12 +16,18 @@ final class Warmup {
     private Warmup() {
     }
 
-    /** Initialises the Linux I/O layer's native bindings (its downcall handles) on a background thread. */
+    /**
+     * Initialises the native bindings on a background thread while the main thread does the rest of start-up:
+     * the TUN device's first (it is created first), then the UDP bind's and libsodium's. Generating FFM stubs
+     * costs ~250 ms of CPU in all; one thread leaves the other core to the main thread.
+     */
     static void nativeLayerInBackground() {
         Thread.ofPlatform().daemon().name("wg-native-init").start(() -> {
             try {
-                Class.forName("dev.warren.net.linux.Libc", true, Warmup.class.getClassLoader());
-            } catch (ClassNotFoundException | LinkageError e) {
+                dev.warren.net.linux.Libc.preloadTun();
+                dev.warren.net.linux.Libc.preloadUdp();
+                dev.warren.crypto.Aead.autoProvider();
+            } catch (LinkageError | RuntimeException e) {
                 // the device's own use reports any real problem
             }
         });

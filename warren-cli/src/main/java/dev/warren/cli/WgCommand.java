@@ -91,12 +91,14 @@ final class WgCommand implements Callable<Integer> {
         Warmup.startInBackground();
         ExecutorScheduler scheduler = new ExecutorScheduler("wg-timers");
         LinuxTun tun;
+        StartupTrace.mark("arguments checked");
         try {
             tun = LinuxTun.create(iface, !noOffload);
         } catch (IOException e) {
             scheduler.close();
             return fail("cannot create TUN device " + iface + ": " + e.getMessage());
         }
+        StartupTrace.mark("TUN device created");
         Device device;
         try {
             device = Device.start(tun, Binds.create(), Device.Options.defaults(scheduler, "wg"));
@@ -105,6 +107,7 @@ final class WgCommand implements Callable<Integer> {
             scheduler.close();
             return fail("cannot start the WireGuard engine: " + e.getMessage());
         }
+        StartupTrace.mark("engine started");
         UapiServer uapi;
         try {
             uapi = UapiServer.start(socket, device);
@@ -119,10 +122,12 @@ final class WgCommand implements Callable<Integer> {
             scheduler.close();
         }, "wg-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
+        StartupTrace.mark("UAPI listening");
         LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}; {2} ({3} ms after the JVM started)",
                 tun.name(), socket, describe(tun), ProcessHandle.current().info().startInstant()
                         .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
         signalReady("ok");
+        StartupTrace.mark("ready");
         watchSocket(socket, device);
         device.closed().join();
         uapi.close();

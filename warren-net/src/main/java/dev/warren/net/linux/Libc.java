@@ -44,61 +44,95 @@ public final class Libc {
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
-    // open(const char *path, int flags, ... /* mode_t */)
-    private static final MethodHandle OPEN = handle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle READ = handle("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-    private static final MethodHandle WRITE = handle("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-    private static final MethodHandle WRITEV = handle("writev",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
-    // ioctl(int fd, unsigned long request, ...): one variant passes a pointer, the other an integer.
-    private static final MethodHandle IOCTL_PTR = handle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_LONG = handle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle POLL = handle("poll",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
-    private static final MethodHandle EVENTFD = handle("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle SOCKET = handle("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle BIND = handle("bind",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
-    private static final MethodHandle GETSOCKNAME = handle("getsockname",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-    private static final MethodHandle SETSOCKOPT = handle("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
-    private static final MethodHandle GETSOCKOPT = handle("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-    private static final MethodHandle SENDMSG = handle("sendmsg",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
-    private static final MethodHandle SENDMMSG = handle("sendmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle RECVMMSG = handle("recvmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    private static final MethodHandle MMAP = handle("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    private static final MethodHandle MUNMAP = handle("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    // Downcall handles, in groups initialised lazily (each group is a holder class): generating an FFM stub
+    // costs ~7 ms per distinct function shape (plus ~100 ms for the first), ~250 ms in all, and start-up should
+    // only wait for what it needs first. preload* lets a background thread initialise groups ahead of use.
+    /** Calls that creating a TUN device and an eventfd need. */
+    private static final class Core {
+        static final MethodHandle OPEN = handle("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
+        static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+        static final MethodHandle IOCTL_PTR = handle("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
+        static final MethodHandle IOCTL_LONG = handle("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
+        static final MethodHandle EVENTFD = handle("eventfd",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+        static final MethodHandle SOCKET = handle("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+        static final MethodHandle WRITE = handle("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    }
 
-    // The same calls without errno capture, for the hot path (see "Fast path" in the class comment).
-    private static final MethodHandle READ_FAST = handle("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle WRITE_FAST = handle("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle WRITEV_FAST = handle("writev",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle POLL_FAST = handle("poll",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SENDMMSG_FAST = handle("sendmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
-    private static final MethodHandle RECVMMSG_FAST = handle("recvmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
+    /** The hot read/write/poll calls (no errno capture). */
+    private static final class Io {
+        static final MethodHandle READ_FAST = handle("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle WRITE_FAST = handle("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle WRITEV_FAST = handle("writev",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle POLL_FAST = handle("poll",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    /** read/writev/poll with errno capture: only after an unexpected failure. */
+    private static final class IoErrno {
+        static final MethodHandle READ = handle("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+        static final MethodHandle WRITEV = handle("writev",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
+        static final MethodHandle POLL = handle("poll",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
+    }
+
+    /** Socket set-up and memory mapping for the UDP bind. */
+    private static final class Sockets {
+        static final MethodHandle BIND = handle("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
+        static final MethodHandle GETSOCKNAME = handle("getsockname",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+        static final MethodHandle SETSOCKOPT = handle("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
+        static final MethodHandle GETSOCKOPT = handle("getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+        static final MethodHandle SENDMSG = handle("sendmsg",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
+        static final MethodHandle MMAP = handle("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+        static final MethodHandle MUNMAP = handle("munmap",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    }
+
+    /** Batched UDP send and receive. */
+    private static final class Mmsg {
+        static final MethodHandle SENDMMSG_FAST = handle("sendmmsg",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+        static final MethodHandle RECVMMSG_FAST = handle("recvmmsg",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle SENDMMSG = handle("sendmmsg",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO);
+        static final MethodHandle RECVMMSG = handle("recvmmsg",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    }
 
     private Libc() {
+    }
+
+    /** Initialises the handles a TUN device needs (creation, reads, writes), e.g. on a background thread. */
+    public static void preloadTun() {
+        touch(Core.OPEN, Io.READ_FAST);
+    }
+
+    /** Initialises the handles a UDP bind needs. */
+    public static void preloadUdp() {
+        touch(Sockets.BIND, Mmsg.RECVMMSG_FAST, IoErrno.POLL);
+    }
+
+    private static void touch(Object... handles) {
+        if (handles.length == 0) {
+            throw new AssertionError();
+        }
     }
 
     private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
@@ -140,7 +174,7 @@ public final class Libc {
 
     public static int open(MemorySegment st, MemorySegment path, int flags, int mode) {
         try {
-            return (int) OPEN.invokeExact(st, path, flags, mode);
+            return (int) Core.OPEN.invokeExact(st, path, flags, mode);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -148,7 +182,7 @@ public final class Libc {
 
     public static int close(MemorySegment st, int fd) {
         try {
-            return (int) CLOSE.invokeExact(st, fd);
+            return (int) Core.CLOSE.invokeExact(st, fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -156,7 +190,7 @@ public final class Libc {
 
     public static long read(MemorySegment st, int fd, long buf, long count) {
         try {
-            return (long) READ.invokeExact(st, fd, buf, count);
+            return (long) IoErrno.READ.invokeExact(st, fd, buf, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -164,7 +198,7 @@ public final class Libc {
 
     public static long write(MemorySegment st, int fd, long buf, long count) {
         try {
-            return (long) WRITE.invokeExact(st, fd, buf, count);
+            return (long) Core.WRITE.invokeExact(st, fd, buf, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -172,7 +206,7 @@ public final class Libc {
 
     public static long writev(MemorySegment st, int fd, long iov, int iovcnt) {
         try {
-            return (long) WRITEV.invokeExact(st, fd, iov, iovcnt);
+            return (long) IoErrno.WRITEV.invokeExact(st, fd, iov, iovcnt);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -180,7 +214,7 @@ public final class Libc {
 
     public static int ioctl(MemorySegment st, int fd, long request, MemorySegment arg) {
         try {
-            return (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
+            return (int) Core.IOCTL_PTR.invokeExact(st, fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -188,7 +222,7 @@ public final class Libc {
 
     public static int ioctl(MemorySegment st, int fd, long request, long arg) {
         try {
-            return (int) IOCTL_LONG.invokeExact(st, fd, request, arg);
+            return (int) Core.IOCTL_LONG.invokeExact(st, fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -196,7 +230,7 @@ public final class Libc {
 
     public static int poll(MemorySegment st, long fds, long nfds, int timeoutMillis) {
         try {
-            return (int) POLL.invokeExact(st, fds, nfds, timeoutMillis);
+            return (int) IoErrno.POLL.invokeExact(st, fds, nfds, timeoutMillis);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -204,7 +238,7 @@ public final class Libc {
 
     public static int eventfd(MemorySegment st, int initval, int flags) {
         try {
-            return (int) EVENTFD.invokeExact(st, initval, flags);
+            return (int) Core.EVENTFD.invokeExact(st, initval, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -212,7 +246,7 @@ public final class Libc {
 
     public static int socket(MemorySegment st, int domain, int type, int protocol) {
         try {
-            return (int) SOCKET.invokeExact(st, domain, type, protocol);
+            return (int) Core.SOCKET.invokeExact(st, domain, type, protocol);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -220,7 +254,7 @@ public final class Libc {
 
     public static int bind(MemorySegment st, int fd, MemorySegment addr, int addrLen) {
         try {
-            return (int) BIND.invokeExact(st, fd, addr, addrLen);
+            return (int) Sockets.BIND.invokeExact(st, fd, addr, addrLen);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -228,7 +262,7 @@ public final class Libc {
 
     public static int getsockname(MemorySegment st, int fd, MemorySegment addr, MemorySegment addrLen) {
         try {
-            return (int) GETSOCKNAME.invokeExact(st, fd, addr, addrLen);
+            return (int) Sockets.GETSOCKNAME.invokeExact(st, fd, addr, addrLen);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -236,7 +270,7 @@ public final class Libc {
 
     public static int setsockopt(MemorySegment st, int fd, int level, int name, MemorySegment value, int len) {
         try {
-            return (int) SETSOCKOPT.invokeExact(st, fd, level, name, value, len);
+            return (int) Sockets.SETSOCKOPT.invokeExact(st, fd, level, name, value, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -245,7 +279,7 @@ public final class Libc {
     public static int getsockopt(MemorySegment st, int fd, int level, int name, MemorySegment value,
                                  MemorySegment len) {
         try {
-            return (int) GETSOCKOPT.invokeExact(st, fd, level, name, value, len);
+            return (int) Sockets.GETSOCKOPT.invokeExact(st, fd, level, name, value, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -253,7 +287,7 @@ public final class Libc {
 
     public static long sendmsg(MemorySegment st, int fd, long msghdr, int flags) {
         try {
-            return (long) SENDMSG.invokeExact(st, fd, msghdr, flags);
+            return (long) Sockets.SENDMSG.invokeExact(st, fd, msghdr, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -261,7 +295,7 @@ public final class Libc {
 
     public static int sendmmsg(MemorySegment st, int fd, long mmsghdrs, int vlen, int flags) {
         try {
-            return (int) SENDMMSG.invokeExact(st, fd, mmsghdrs, vlen, flags);
+            return (int) Mmsg.SENDMMSG.invokeExact(st, fd, mmsghdrs, vlen, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -269,7 +303,7 @@ public final class Libc {
 
     public static int recvmmsg(MemorySegment st, int fd, long mmsghdrs, int vlen, int flags, long timeout) {
         try {
-            return (int) RECVMMSG.invokeExact(st, fd, mmsghdrs, vlen, flags, timeout);
+            return (int) Mmsg.RECVMMSG.invokeExact(st, fd, mmsghdrs, vlen, flags, timeout);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -278,7 +312,7 @@ public final class Libc {
     /** {@code read(2)} without errno capture. */
     public static long readFast(int fd, long buf, long count) {
         try {
-            return (long) READ_FAST.invokeExact(fd, buf, count);
+            return (long) Io.READ_FAST.invokeExact(fd, buf, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -287,7 +321,7 @@ public final class Libc {
     /** {@code write(2)} without errno capture. */
     public static long writeFast(int fd, long buf, long count) {
         try {
-            return (long) WRITE_FAST.invokeExact(fd, buf, count);
+            return (long) Io.WRITE_FAST.invokeExact(fd, buf, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -296,7 +330,7 @@ public final class Libc {
     /** {@code writev(2)} without errno capture. */
     public static long writevFast(int fd, long iov, int iovcnt) {
         try {
-            return (long) WRITEV_FAST.invokeExact(fd, iov, iovcnt);
+            return (long) Io.WRITEV_FAST.invokeExact(fd, iov, iovcnt);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -305,7 +339,7 @@ public final class Libc {
     /** {@code poll(2)} without errno capture. */
     public static int pollFast(long fds, long nfds, int timeoutMillis) {
         try {
-            return (int) POLL_FAST.invokeExact(fds, nfds, timeoutMillis);
+            return (int) Io.POLL_FAST.invokeExact(fds, nfds, timeoutMillis);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -314,7 +348,7 @@ public final class Libc {
     /** {@code sendmmsg(2)} without errno capture. */
     public static int sendmmsgFast(int fd, long mmsghdrs, int vlen, int flags) {
         try {
-            return (int) SENDMMSG_FAST.invokeExact(fd, mmsghdrs, vlen, flags);
+            return (int) Mmsg.SENDMMSG_FAST.invokeExact(fd, mmsghdrs, vlen, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -323,7 +357,7 @@ public final class Libc {
     /** {@code recvmmsg(2)} without errno capture. */
     public static int recvmmsgFast(int fd, long mmsghdrs, int vlen, int flags, long timeout) {
         try {
-            return (int) RECVMMSG_FAST.invokeExact(fd, mmsghdrs, vlen, flags, timeout);
+            return (int) Mmsg.RECVMMSG_FAST.invokeExact(fd, mmsghdrs, vlen, flags, timeout);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -332,7 +366,7 @@ public final class Libc {
     /** Anonymous private read-write mapping; pages are zero-filled lazily. Returns -1 on failure. */
     public static long mmapAnonymous(MemorySegment st, long size) {
         try {
-            return (long) MMAP.invokeExact(st, 0L, size, LinuxConstants.PROT_READ | LinuxConstants.PROT_WRITE,
+            return (long) Sockets.MMAP.invokeExact(st, 0L, size, LinuxConstants.PROT_READ | LinuxConstants.PROT_WRITE,
                     LinuxConstants.MAP_PRIVATE | LinuxConstants.MAP_ANONYMOUS, -1, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -341,7 +375,7 @@ public final class Libc {
 
     public static int munmap(MemorySegment st, long addr, long size) {
         try {
-            return (int) MUNMAP.invokeExact(st, addr, size);
+            return (int) Sockets.MUNMAP.invokeExact(st, addr, size);
         } catch (Throwable t) {
             throw rethrow(t);
         }

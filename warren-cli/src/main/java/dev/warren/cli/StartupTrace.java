@@ -1,0 +1,19 @@
+package dev.warren.cli;
+
+/**
+ * With {@code -Dwarren.trace.startup=true}, prints how long each start-up phase took (milliseconds since
+ * {@code main} began) to standard error. Used to keep `warren wg`'s start-up in check; off by default.
+ */
+final class StartupTrace {
+    private static final boolean ON = Boolean.getBoolean("warren.trace.startup");
+    private static final long T0 = System.nanoTime();
+
+    private StartupTrace() {
+    }
+
+    static void mark(String phase) {
+        if (ON) {
+            System.err.printf("startup %6.1f ms  %s%n", (System.nanoTime() - T0) / 1e6, phase);
+        }
+    }
+}
