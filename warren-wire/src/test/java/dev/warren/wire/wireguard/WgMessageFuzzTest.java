@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code JAZZER_FUZZ=1 mvn -pl warren-wire test -Dtest=WgMessageFuzzTest}.
  */
 class WgMessageFuzzTest {
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "60s")
     void decodeMatchesTheLayoutTable(byte[] datagram) {
         // the datagram sits after some junk, as in a receive buffer with headroom, and before a limit
         ByteBuffer in = ByteBuffer.allocate(datagram.length + 19);
