@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * lost or reordered by the engine itself, which {@link StagedPacketsTest} shows separately.
  */
 class UnreliableNetworkPropertiesTest {
-    @Property(tries = 12)
+    @Property(tries = 10)
     void deliveredAtMostOnceAndOnlyWhatWasSent(@ForAll @DoubleRange(max = 0.3) double loss,
                                                @ForAll @DoubleRange(max = 0.5) double duplicate,
                                                @ForAll @DoubleRange(max = 0.5) double reorder,
@@ -51,7 +51,7 @@ class UnreliableNetworkPropertiesTest {
         }
     }
 
-    @Property(tries = 12)
+    @Property(tries = 10)
     void inOrderWhenTheNetworkDoesNotReorder(@ForAll @DoubleRange(max = 0.2) double loss,
                                              @ForAll @DoubleRange(max = 0.5) double duplicate,
                                              @ForAll @IntRange(min = 2, max = 400) int packets,
@@ -74,7 +74,7 @@ class UnreliableNetworkPropertiesTest {
         }
     }
 
-    @Property(tries = 8)
+    @Property(tries = 6)
     void everythingDuplicatedStillArrivesExactlyOnce(@ForAll @IntRange(min = 1, max = 100) int packets,
                                                      @ForAll long seed) throws Exception {
         try (DevicePair p = new DevicePair("prop3", 1, 1)) {
@@ -87,7 +87,7 @@ class UnreliableNetworkPropertiesTest {
         }
     }
 
-    @Property(tries = 10)
+    @Property(tries = 8)
     void trafficResumesAfterTheNetworkHeals(@ForAll boolean sessionBefore,
                                             @ForAll @IntRange(min = 0, max = 120) int outageSeconds,
                                             @ForAll @IntRange(min = 1, max = 20) int sentDuringOutage) throws Exception {
@@ -166,7 +166,7 @@ class UnreliableNetworkPropertiesTest {
         List<String> got = new ArrayList<>();
         int quiet = 0;
         while (quiet < 3) {
-            byte[] pkt = p.tunB.take(Duration.ofMillis(150));
+            byte[] pkt = p.tunB.take(Duration.ofMillis(100));
             if (pkt != null) {
                 got.add(DevicePair.payloadOf(pkt));
                 quiet = 0;

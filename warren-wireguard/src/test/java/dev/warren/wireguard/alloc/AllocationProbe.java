@@ -37,8 +37,8 @@ import java.util.concurrent.locks.LockSupport;
 final class AllocationProbe {
     private static final int PACKET = 512;
     private static final int SEQUENCE_OFFSET = 28;
-    private static final int WARM_UP = 150_000;
-    private static final int MEASURED = 150_000;
+    private static final int WARM_UP = 100_000;
+    private static final int MEASURED = 100_000;
     private static final int WINDOW = 512;
     private static final byte[] A_IP = IpAddresses.parse("10.0.0.1");
     private static final byte[] B_IP = IpAddresses.parse("10.0.0.2");
