@@ -20,13 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test releases it, so the queue is in a known state when the session appears.
  */
 class StagedPacketsTest {
+    /** wireguard-go's QueueStagedSize, written out rather than read from the engine. */
+    private static final int MAX_STAGED = 128;
+
     @Test
     void onlyTheOldestAreDroppedWhileTheHandshakeIsPending() throws Exception {
         try (DevicePair p = new DevicePair("stg1", 0, 0)) {
             List<String> sent = new ArrayList<>();
             List<String> got = heldHandshake(p, 300, 0, sent);
-            assertEquals(sent.subList(300 - Protocol.MAX_STAGED_PACKETS, 300), got,
-                    "the newest " + Protocol.MAX_STAGED_PACKETS + " staged packets, in order");
+            assertEquals(sent.subList(300 - MAX_STAGED, 300), got,
+                    "the newest " + MAX_STAGED + " staged packets, in order");
         }
     }
 
@@ -94,7 +97,7 @@ class StagedPacketsTest {
             p.tunA.inject(p.aToB("staged " + i));
         }
         DevicePair.await("B's response", () -> response.get() != null);
-        DevicePair.await("everything staged", () -> p.peerOnA().staged.size() == Math.min(before, Protocol.MAX_STAGED_PACKETS));
+        DevicePair.await("everything staged", () -> p.peerOnA().staged.size() == Math.min(before, MAX_STAGED));
         holding.set(false);
         byte[] r = response.get();
         PacketBuffer b = PacketBuffer.allocate(r.length + 64);
