@@ -199,9 +199,11 @@ class TimersTest {
     void atMostOneInitiationPerRekeyTimeout() throws Exception {
         try (DeviceVsScript t = new DeviceVsScript()) {
             List<Long> sentAt = java.util.Collections.synchronizedList(new ArrayList<>());
-            t.net.dropWhen(d -> { // runs as the device sends, so it sees the fake time the device acted at
+            t.net.dropWhen(d -> { // runs on the device's thread as it sends: record the time it decided to send at
                 if (ScriptedPeer.typeOf(d) == WgMessage.TYPE_INITIATION) {
-                    sentAt.add(t.clock.nanoTime());
+                    synchronized (t.peer().handshake) {
+                        sentAt.add(t.peer().handshake.lastSentHandshake);
+                    }
                 }
                 return false;
             });
