@@ -43,8 +43,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       leaked;
  *   <li>A and B still complete a fresh handshake and carry a packet each way.
  * </ol>
- * Normal builds run the seeds in {@code DeviceReceiveFuzzTestInputs/}; fuzz with
- * {@code JAZZER_FUZZ=1 mvn -pl warren-wireguard test -Dtest=DeviceReceiveFuzzTest} (plus the usual {@code -am}).
+ * Normal builds run the seeds in {@code DeviceReceiveFuzzTestInputs/}; to fuzz:
+ * {@code JAZZER_FUZZ=1 mvn test -pl warren-wire,warren-crypto,warren-testing,warren-wireguard -am
+ * -Dtest=DeviceReceiveFuzzTest -Dsurefire.failIfNoSpecifiedTests=false}. Coverage guidance needs
+ * {@code jazzer.instrument=dev.warren.**} (in {@code src/test/resources/junit-platform.properties}): with Jazzer's
+ * default the fuzzer saw no coverage at all in this build.
  */
 class DeviceReceiveFuzzTest {
     private static final Endpoint STRANGER = Endpoint.of(new byte[] {(byte) 203, 0, 113, 9}, 4444);

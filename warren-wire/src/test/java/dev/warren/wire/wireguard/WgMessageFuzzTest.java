@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>In a normal build Jazzer runs the seeds in
  * {@code src/test/resources/dev/warren/wire/wireguard/WgMessageFuzzTestInputs/}; to fuzz:
- * {@code JAZZER_FUZZ=1 mvn -pl warren-wire test -Dtest=WgMessageFuzzTest}.
+ * {@code JAZZER_FUZZ=1 mvn test -pl warren-wire -Dtest=WgMessageFuzzTest}. Coverage guidance needs
+ * {@code jazzer.instrument=dev.warren.**} ({@code src/test/resources/junit-platform.properties}).
  */
 class WgMessageFuzzTest {
     @FuzzTest(maxDuration = "60s")
