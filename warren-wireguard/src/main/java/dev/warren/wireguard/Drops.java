@@ -25,6 +25,7 @@ public final class Drops {
         NO_ENDPOINT("peer has no known endpoint"),
         HANDSHAKE_QUEUE_FULL("handshake queue full"),
         NO_BUFFER("packet buffers exhausted"),
+        STAGED_OVERFLOW("staged queue full while waiting for a session; the oldest packet was dropped"),
         BAD_MAC1("handshake message with an invalid mac1"),
         COOKIE_SENT("handshake answered with a cookie reply (under load)"),
         RATE_LIMITED("handshake rate-limited (under load)"),

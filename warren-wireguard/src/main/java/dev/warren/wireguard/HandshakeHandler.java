@@ -188,13 +188,22 @@ final class HandshakeHandler implements PeerTimers.Actions {
                 return;
             }
             b.set(PacketBuffer.HEADROOM, 0);
-            peer.stage(b);
+            peer.stage(b, device.drops);
         }
         sendStaged(peer);
     }
 
     /** Sends what the peer has staged, or starts a handshake when there is no usable session. */
     void sendStaged(Peer peer) {
+        peer.sendLock.lock();
+        try {
+            sendStagedLocked(peer);
+        } finally {
+            peer.sendLock.unlock();
+        }
+    }
+
+    private void sendStagedLocked(Peer peer) {
         while (peer.running && peer.staged.size() > 0) {
             Keypair kp = peer.current;
             if (kp == null || !device.usableForSending(kp)) {
@@ -206,22 +215,18 @@ final class HandshakeHandler implements PeerTimers.Actions {
             while (n < flushBatch.length && (b = peer.staged.poll()) != null) {
                 flushBatch[n++] = b;
             }
-            try {
-                if (!sender.send(peer, kp, flushBatch, n, false)) {
-                    for (int i = 0; i < n; i++) {
-                        peer.stage(flushBatch[i]);
-                        flushBatch[i] = null;
-                    }
-                    sendHandshakeInitiation(peer, false);
-                    return;
+            boolean sent = sender.send(peer, kp, flushBatch, n, false);
+            for (int i = 0; i < n; i++) {
+                if (sent) {
+                    flushBatch[i].release();
+                } else {
+                    peer.stage(flushBatch[i], device.drops);
                 }
-            } finally {
-                for (int i = 0; i < n; i++) {
-                    if (flushBatch[i] != null) {
-                        flushBatch[i].release();
-                        flushBatch[i] = null;
-                    }
-                }
+                flushBatch[i] = null;
+            }
+            if (!sent) {
+                sendHandshakeInitiation(peer, false);
+                return;
             }
         }
     }

@@ -114,22 +114,32 @@ final class Outbound implements Runnable {
         }
     }
 
-    /** Sends or stages the packets {@code bufs[runIndex[0..k)]} of one peer. */
+    /**
+     * Sends or stages the packets {@code bufs[runIndex[0..k)]} of one peer. With a usable session it takes the
+     * peer's send lock, first sends whatever is staged (older packets go first), then this run.
+     */
     private void sendRun(Peer peer, int k) {
         if (!peer.running) {
             return;
         }
         Keypair kp = peer.current;
-        if (kp != null && peer.staged.size() == 0 && device.usableForSending(kp)) {
-            for (int j = 0; j < k; j++) {
-                run[j] = bufs[runIndex[j]];
-            }
-            boolean sent = sender.send(peer, kp, run, k, true);
-            for (int j = 0; j < k; j++) {
-                run[j] = null;
-            }
-            if (sent) {
-                return;
+        if (kp != null && device.usableForSending(kp)) {
+            peer.sendLock.lock();
+            try {
+                if (sendStagedLocked(peer, kp)) {
+                    for (int j = 0; j < k; j++) {
+                        run[j] = bufs[runIndex[j]];
+                    }
+                    boolean sent = sender.send(peer, kp, run, k, true);
+                    for (int j = 0; j < k; j++) {
+                        run[j] = null;
+                    }
+                    if (sent) {
+                        return;
+                    }
+                }
+            } finally {
+                peer.sendLock.unlock();
             }
         }
         for (int j = 0; j < k; j++) {
@@ -139,13 +149,36 @@ final class Outbound implements Runnable {
                 device.drops.count(Drops.Reason.NO_BUFFER);
                 continue;
             }
-            peer.stage(bufs[i]);
+            peer.stage(bufs[i], device.drops);
             bufs[i] = fresh;
         }
-        if (kp != null && device.usableForSending(kp)) {
-            device.requestFlush(peer);
-        } else {
-            device.requestHandshake(peer);
+        device.requestHandshake(peer);
+    }
+
+    /**
+     * Sends the peer's staged packets under {@code kp}; false (nothing more can be sent under it) when the
+     * session ran out of counters. Caller holds the peer's send lock.
+     */
+    private boolean sendStagedLocked(Peer peer, Keypair kp) {
+        while (peer.staged.size() > 0) {
+            int n = 0;
+            PacketBuffer b;
+            while (n < run.length && (b = peer.staged.poll()) != null) {
+                run[n++] = b;
+            }
+            boolean sent = sender.send(peer, kp, run, n, true);
+            for (int j = 0; j < n; j++) {
+                if (sent) {
+                    run[j].release();
+                } else {
+                    peer.stage(run[j], device.drops);
+                }
+                run[j] = null;
+            }
+            if (!sent) {
+                return false;
+            }
         }
+        return true;
     }
 }

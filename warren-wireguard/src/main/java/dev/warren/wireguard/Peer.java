@@ -19,7 +19,10 @@ import java.util.function.Consumer;
  *
  * <p>Concurrency: the session fields are volatile and written only under {@code keypairsLock}; the packet
  * paths read them without locks. {@code endpoint} is volatile (roaming writes it from a receive thread).
- * The staged queue is lock-free. Lock order: {@code handshake} before {@code keypairsLock}.
+ * The staged queue is lock-free for adding; taking packets out of it and sending them — reserving counters,
+ * sealing, handing them to the bind — happens only under {@code sendLock}, so the TUN thread and the control
+ * loop never interleave a peer's packets out of order. Lock order: {@code sendLock}, then {@code handshake},
+ * then {@code keypairsLock}.
  */
 final class Peer {
     final PublicKey publicKey;
@@ -28,6 +31,8 @@ final class Peer {
     final PeerTimers timers;
 
     final Object keypairsLock = new Object();
+    /** Held while taking staged packets out and while sealing and sending this peer's packets. */
+    final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
     // written under keypairsLock
     volatile Keypair current;
     // written under keypairsLock
@@ -137,14 +142,15 @@ final class Peer {
     }
 
     /**
-     * Queues a packet until a session exists, dropping the oldest queued one when full. Ownership of {@code b}
-     * passes to the queue.
+     * Queues a packet until a session exists, dropping (and counting) the oldest queued one when full, as
+     * wireguard-go does. Ownership of {@code b} passes to the queue.
      */
-    void stage(PacketBuffer b) {
+    void stage(PacketBuffer b, Drops drops) {
         while (!staged.offer(b)) {
             PacketBuffer old = staged.poll();
             if (old != null) {
                 old.release();
+                drops.count(Drops.Reason.STAGED_OVERFLOW);
             }
         }
     }
