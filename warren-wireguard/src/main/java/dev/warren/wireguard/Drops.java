@@ -31,7 +31,8 @@ public final class Drops {
         RATE_LIMITED("handshake rate-limited (under load)"),
         HANDSHAKE_REJECTED("handshake message rejected (not for us, replayed, flood or bad)"),
         SEND_FAILED("sending failed"),
-        WRITE_FAILED("writing to the TUN device failed");
+        WRITE_FAILED("writing to the TUN device failed"),
+        INTERNAL_ERROR("a packet batch hit an unexpected error (a bug); the path carries on");
 
         final String description;
 
@@ -65,8 +66,8 @@ public final class Drops {
         long now = clock.nanoTime();
         long due = nextLog.get(i);
         if (now - due >= 0 && nextLog.compareAndSet(i, due, now + LOG_INTERVAL)) {
-            LOG.log(System.Logger.Level.DEBUG, "dropped: {0}{1} (total {2})", r.description,
-                    detail == null ? "" : " — " + detail, total);
+            System.Logger.Level level = r == Reason.INTERNAL_ERROR ? System.Logger.Level.ERROR : System.Logger.Level.DEBUG;
+            LOG.log(level, "dropped: {0}{1} (total {2})", r.description, detail == null ? "" : " — " + detail, total);
         }
     }
 

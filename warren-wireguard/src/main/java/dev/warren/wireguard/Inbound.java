@@ -89,7 +89,15 @@ final class Inbound implements Runnable {
                     LOG.log(System.Logger.Level.WARNING, "UDP receive failed: {0}", e.getMessage());
                     continue;
                 }
-                process(n);
+                try {
+                    process(n);
+                } catch (RuntimeException e) {
+                    // A bug, never a peer's bytes (those are checked); keep receiving, and say so once in a while.
+                    device.drops.count(Drops.Reason.INTERNAL_ERROR, n, e);
+                    runPeer = null;
+                    runBytes = 0;
+                    runData = false;
+                }
             }
         } finally {
             for (PacketBuffer b : bufs) {

@@ -59,7 +59,11 @@ final class Outbound implements Runnable {
                     return;
                 }
                 if (n > 0) {
-                    process(n);
+                    try {
+                        process(n);
+                    } catch (RuntimeException e) {
+                        device.drops.count(Drops.Reason.INTERNAL_ERROR, n, e);
+                    }
                 }
             }
         } finally {
