@@ -204,30 +204,12 @@ final class HandshakeHandler implements PeerTimers.Actions {
     }
 
     private void sendStagedLocked(Peer peer) {
-        while (peer.running && peer.staged.size() > 0) {
-            Keypair kp = peer.current;
-            if (kp == null || !device.usableForSending(kp)) {
-                sendHandshakeInitiation(peer, false);
-                return;
-            }
-            int n = 0;
-            PacketBuffer b;
-            while (n < flushBatch.length && (b = peer.staged.poll()) != null) {
-                flushBatch[n++] = b;
-            }
-            boolean sent = sender.send(peer, kp, flushBatch, n, false);
-            for (int i = 0; i < n; i++) {
-                if (sent) {
-                    flushBatch[i].release();
-                } else {
-                    peer.stage(flushBatch[i], device.drops);
-                }
-                flushBatch[i] = null;
-            }
-            if (!sent) {
-                sendHandshakeInitiation(peer, false);
-                return;
-            }
+        if (!peer.running || peer.staged.size() == 0) {
+            return;
+        }
+        Keypair kp = peer.current;
+        if (kp == null || !device.usableForSending(kp) || !sender.sendStagedLocked(peer, kp, flushBatch, false)) {
+            sendHandshakeInitiation(peer, false);
         }
     }
 

@@ -130,7 +130,7 @@ final class Outbound implements Runnable {
         if (kp != null && device.usableForSending(kp)) {
             peer.sendLock.lock();
             try {
-                if (sendStagedLocked(peer, kp)) {
+                if (sender.sendStagedLocked(peer, kp, run, true)) {
                     for (int j = 0; j < k; j++) {
                         run[j] = bufs[runIndex[j]];
                     }
@@ -157,32 +157,5 @@ final class Outbound implements Runnable {
             bufs[i] = fresh;
         }
         device.requestHandshake(peer);
-    }
-
-    /**
-     * Sends the peer's staged packets under {@code kp}; false (nothing more can be sent under it) when the
-     * session ran out of counters. Caller holds the peer's send lock.
-     */
-    private boolean sendStagedLocked(Peer peer, Keypair kp) {
-        while (peer.staged.size() > 0) {
-            int n = 0;
-            PacketBuffer b;
-            while (n < run.length && (b = peer.staged.poll()) != null) {
-                run[n++] = b;
-            }
-            boolean sent = sender.send(peer, kp, run, n, true);
-            for (int j = 0; j < n; j++) {
-                if (sent) {
-                    run[j].release();
-                } else {
-                    peer.stage(run[j], device.drops);
-                }
-                run[j] = null;
-            }
-            if (!sent) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -118,6 +118,34 @@ final class Sender {
         return true;
     }
 
+    /**
+     * Sends the peer's staged packets under {@code kp}, oldest first, in batches of up to {@code scratch.length}.
+     * Returns false when the session ran out of counters (what was not sent is staged again). The caller holds
+     * the peer's send lock; {@code scratch} is the caller's.
+     */
+    boolean sendStagedLocked(Peer peer, Keypair kp, PacketBuffer[] scratch, boolean parallel) {
+        while (peer.staged.size() > 0) {
+            int n = 0;
+            PacketBuffer b;
+            while (n < scratch.length && (b = peer.staged.poll()) != null) {
+                scratch[n++] = b;
+            }
+            boolean sent = send(peer, kp, scratch, n, parallel);
+            for (int j = 0; j < n; j++) {
+                if (sent) {
+                    scratch[j].release();
+                } else {
+                    peer.stage(scratch[j], device.drops);
+                }
+                scratch[j] = null;
+            }
+            if (!sent) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Sends one handshake message (already MAC'ed) to the peer's endpoint. */
     void sendHandshake(Peer peer, WgMessage msg, byte[] encoded) {
         Endpoint ep = peer.endpoint;
