@@ -28,9 +28,10 @@ import java.util.concurrent.CountDownLatch;
  * </pre>
  */
 @Command(name = "demo",
-        description = {"Show Warren's WireGuard at work: two network namespaces, a tunnel between them,",
-                "pings both ways over IPv4 and IPv6, and `wg show`. Needs root. Removes everything it made."},
-        mixinStandardHelpOptions = true)
+        description = {"Show Warren's WireGuard at work between two network namespaces (needs root).",
+                "Makes two namespaces with a tunnel between them, pings both ways over IPv4 and IPv6, shows",
+                "`wg show`, and removes everything it made."},
+        mixinStandardHelpOptions = true, versionProvider = Version.class)
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Exit after the checks (status 1 if any ping fails) instead of waiting for Ctrl-C.")
     boolean once;

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 @Command(name = "wg",
         description = {"Run a userspace WireGuard interface, a drop-in for wireguard-go.",
                 "Configure it with wg(8), wg-quick(8) and ip(8) exactly as a wireguard-go interface."},
-        mixinStandardHelpOptions = true)
+        mixinStandardHelpOptions = true, versionProvider = Version.class)
 final class WgCommand implements Callable<Integer> {
     private static final System.Logger LOG = System.getLogger("warren.wg");
     private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_=+.-]{1,15}");
