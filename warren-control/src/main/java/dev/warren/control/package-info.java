@@ -1,0 +1,4 @@
+/**
+ * Placeholder root package of warren-control; see the module README for what it holds.
+ */
+package dev.warren.control;

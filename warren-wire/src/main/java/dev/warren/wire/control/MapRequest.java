@@ -1,0 +1,21 @@
+package dev.warren.wire.control;
+
+import dev.warren.wire.key.NodeKey;
+
+import java.util.List;
+
+/**
+ * Node → control: stream me the network map for this node key.
+ *
+ * @param version       the node's {@link CapabilityVersion}
+ * @param nodeKey       a registered, authorized node key
+ * @param stream        true: keep sending deltas; false: send one full map and stop
+ * @param hostinfo      current host information, or null
+ * @param endpoints     the node's current underlay endpoints ("ip:port", "[v6]:port"), or null
+ * @param sessionHandle the handle of a previous stream to resume, or null for a fresh full map
+ * @param lastSeq       the last sequence number the node applied from that session; deltas after it are replayed
+ *                      if the server still holds them, else the server sends a full map
+ */
+public record MapRequest(int version, NodeKey nodeKey, boolean stream, Hostinfo hostinfo, List<String> endpoints,
+                         String sessionHandle, long lastSeq) implements ControlMessage {
+}

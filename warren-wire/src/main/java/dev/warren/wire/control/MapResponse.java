@@ -1,0 +1,37 @@
+package dev.warren.wire.control;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Control → node: one message of a map stream.
+ *
+ * <p>Rules, in order: {@code peers} non-null ⇒ it replaces the whole peer list (a full map); otherwise apply
+ * {@code peersRemoved} (node ids), then {@code peersChanged} (whole nodes, added or replaced), then
+ * {@code peersChangedPatch}. Null fields mean "unchanged". {@code node} non-null replaces the node's own entry;
+ * {@code settings} non-null replaces the settings. A message with {@code keepAlive} true carries nothing else.
+ *
+ * @param sessionHandle identifies the stream for resumption
+ * @param seq           increases by one per message (keep-alives carry the last seq and do not advance it)
+ * @param controlTime   the server's clock when it sent the message
+ */
+public record MapResponse(String sessionHandle, long seq, boolean keepAlive, Node node, List<Node> peers,
+                          List<Node> peersChanged, List<Long> peersRemoved, List<PeerPatch> peersChangedPatch,
+                          ControlSettings settings, Instant controlTime) implements ControlMessage {
+
+    /** A full map. */
+    public static MapResponse full(String session, long seq, Node self, List<Node> peers, ControlSettings settings,
+                                   Instant now) {
+        return new MapResponse(session, seq, false, self, List.copyOf(peers), null, null, null, settings, now);
+    }
+
+    /** A keep-alive on an idle stream. */
+    public static MapResponse keepAlive(String session, long seq, Instant now) {
+        return new MapResponse(session, seq, true, null, null, null, null, null, null, now);
+    }
+
+    /** True if this message replaces the whole peer list. */
+    public boolean isFull() {
+        return peers != null;
+    }
+}
