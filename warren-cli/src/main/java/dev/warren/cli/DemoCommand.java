@@ -1,8 +1,7 @@
 package dev.warren.cli;
 
-import dev.warren.crypto.X25519;
+import dev.warren.testing.lab.MeshLab;
 import dev.warren.testing.lab.Netns;
-import dev.warren.wire.key.PrivateKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,34 +10,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code warren demo}: two network namespaces joined by a veth pair, a Warren WireGuard interface in each (or
- * wireguard-go in the second, with {@code --peer wireguard-go}), configured with the real {@code wg} tool
- * and {@code ip}, then pings both ways over IPv4 and IPv6 inside the tunnel and shows {@code wg show}.
+ * {@code warren demo}: a whole Warren network on one simulated LAN, started the way a user deploys it.
  *
  * <pre>
- * 1. namespaces PREFIX-a and PREFIX-b, veth 192.168.77.1/24 ↔ .2/24 (the "internet")
- * 2. `bin/warren wg IFACE` in each (detached, as wg-quick would start it)
- * 3. keys generated here; `wg set` configures both ends; tunnel 10.100.0.1-2/24, fd10::1-2/64
- * 4. ping matrix, `wg show`; stay up until Ctrl-C (or exit with --once), removing everything made
+ * 1. a LAN namespace with a bridge; the control server in its own namespace at 10.77.0.1:8080 (SQLite state)
+ * 2. `warren control domain create demo`, `warren control authkey create --domain demo --reusable`
+ * 3. three devices (alpha, bravo, charlie), each a namespace on the LAN running `warren node`
+ * 4. `warren up --login-server … --auth-key …` on each; wait until every node sees the other two
+ * 5. `warren status` of alpha; a ping matrix over Warren's IPv4 and IPv6 addresses (kernel ping through each TUN)
+ * 6. stay up until Ctrl-C (or exit with --once, status 1 if a pair cannot reach another); remove everything
  * </pre>
+ *
+ * With {@code --wg} it shows the WireGuard engine alone instead: two namespaces, {@code warren wg} in each (or
+ * wireguard-go as the second, with {@code --peer wireguard-go}), configured with {@code wg} and {@code ip}.
  */
 @Command(name = "demo",
-        description = {"Show Warren's WireGuard at work between two network namespaces (needs root).",
-                "Makes two namespaces with a tunnel between them, pings both ways over IPv4 and IPv6, shows",
-                "`wg show`, and removes everything it made."},
+        description = {"Show a Warren network at work in network namespaces (needs root).",
+                "Starts a control server, creates a domain and a pre-auth key, starts three nodes on a simulated",
+                "LAN, logs them in, prints the status table and a ping matrix over Warren's IPv4 and IPv6",
+                "addresses, and removes everything it made on Ctrl-C."},
         mixinStandardHelpOptions = true, versionProvider = Version.class)
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--once", description = "Exit after the checks (status 1 if any ping fails) instead of waiting for Ctrl-C.")
+    private static final List<String> NAMES = List.of("alpha", "bravo", "charlie");
+
+    @Option(names = "--once", description = "Exit after the checks (status 1 if any pair cannot reach another) instead of waiting for Ctrl-C.")
     boolean once;
 
+    @Option(names = "--wg", description = "Show the WireGuard engine alone: two `warren wg` interfaces configured with `wg`.")
+    boolean wg;
+
     @Option(names = "--peer", defaultValue = "warren", paramLabel = "warren|wireguard-go",
-            description = "What runs the second interface: Warren (default) or wireguard-go, to show interoperability.")
+            description = "With --wg: what runs the second interface, Warren (default) or wireguard-go.")
     String peer;
+
+    @Option(names = "--keep", description = "Keep the state and logs directory after the demo (it is printed).")
+    boolean keep;
 
     @Override
     public Integer call() throws Exception {
@@ -46,88 +58,140 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("warren demo: --peer must be warren or wireguard-go, not \"" + peer + "\"");
             return 2;
         }
-        for (String tool : List.of("ip", "wg", "ping")) {
+        if (wg) {
+            return new WgDemo(once, peer).call();
+        }
+        for (String tool : List.of("ip", "ping")) {
             if (!Netns.have(tool)) {
-                System.err.println("warren demo: " + tool + " is missing (bin/warren installs iproute2, wireguard-tools and iputils-ping)");
+                System.err.println("warren demo: " + tool + " is missing (bin/warren demo installs iproute2 and iputils-ping)");
                 return 1;
             }
         }
-        if (peer.equals("wireguard-go") && !Netns.have("wireguard-go")) {
-            System.err.println("warren demo: wireguard-go is missing (apt-get install wireguard-go)");
+        Path launcher = Path.of(System.getProperty("warren.home", "."), "bin", "warren").toAbsolutePath();
+        Path work = Files.createTempDirectory("warren-demo", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        boolean ok = false;
+        try (Netns netns = new Netns("demo")) {
+            MeshLab lab = new MeshLab(netns, launcher, work);
+            step("control server: warren control serve --listen " + MeshLab.CONTROL_ADDR + ":" + MeshLab.CONTROL_PORT
+                    + " (in namespace " + netns.prefix() + "-ctl, state in " + work.resolve("control") + ")");
+            MeshLab.Control control = lab.startControl(Duration.ofSeconds(60));
+            step("warren control domain create demo");
+            control.createDomain("demo");
+            step("warren control authkey create --domain demo --reusable");
+            String key = control.createAuthKey("demo", "--reusable");
+            System.out.println("    " + key);
+            List<MeshLab.Node> nodes = new ArrayList<>();
+            for (String name : NAMES) {
+                step("device " + name + ": warren node (namespace " + netns.prefix() + "-" + name + ")");
+                nodes.add(lab.startNode(name, Duration.ofSeconds(60)));
+            }
+            for (MeshLab.Node n : nodes) {
+                step(name(n) + ": warren up --login-server " + control.url() + " --auth-key " + shortKey(key)
+                        + " --hostname " + n.name());
+                n.up(control.url(), key);
+            }
+            List<String[]> addrs = new ArrayList<>();
+            for (MeshLab.Node n : nodes) {
+                addrs.add(new String[] {n.address(false), n.address(true)});
+            }
+            System.out.println();
+            System.out.println("$ warren status   (on alpha)");
+            System.out.print(waitForPeers(nodes.getFirst(), nodes.size() - 1));
+            System.out.println();
+            ok = pingMatrix(nodes, addrs);
+            System.out.println();
+            MeshLab.Node a = nodes.getFirst();
+            System.out.println("$ warren ping " + nodes.get(1).name() + "   (on alpha)");
+            System.out.print(a.cli("ping", "-c", "2", nodes.get(1).name()).output());
+            System.out.println();
+            System.out.println(ok ? "Every node reaches every other over Warren, IPv4 and IPv6."
+                    : "Some pairs could not reach each other; logs are in " + work);
+            if (!once) {
+                System.out.println("The network stays up. Try, in another terminal:");
+                System.out.println("  bin/warren status --socket " + a.socket());
+                System.out.println("  ip netns exec " + a.namespace() + " ping " + addrs.get(1)[0]);
+                System.out.println("Press Ctrl-C to stop and remove everything.");
+                new CountDownLatch(1).await();
+            }
+            return ok ? 0 : 1;
+        } catch (IOException e) {
+            System.err.println("warren demo: " + e.getMessage());
+            System.err.println("logs are kept in " + work);
+            keep = true;
             return 1;
-        }
-        String launcher = Path.of(System.getProperty("warren.home", "."), "bin", "warren").toString();
-        try (Netns lab = new Netns("demo")) {
-            String a = lab.add("a");
-            String b = lab.add("b");
-            String ifA = lab.prefix() + "a";
-            String ifB = lab.prefix() + "b";
-            step("namespaces " + a + " and " + b + ", joined by a veth pair 192.168.77.1 <-> 192.168.77.2");
-            lab.veth(a, "veth" + lab.prefix().substring(1) + "a", "192.168.77.1/24",
-                    b, "veth" + lab.prefix().substring(1) + "b", "192.168.77.2/24");
-            Path dir = Files.createTempDirectory("warren-demo", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
-            try {
-                PrivateKey ka = X25519.generatePrivateKey();
-                PrivateKey kb = X25519.generatePrivateKey();
-                Path keyA = Files.writeString(dir.resolve("a.key"), ka.toBase64() + "\n");
-                Path keyB = Files.writeString(dir.resolve("b.key"), kb.toBase64() + "\n");
-                step("starting Warren on " + ifA + " in " + a);
-                lab.exec(a, launcher, "wg", ifA);
-                step("starting " + (peer.equals("warren") ? "Warren" : "wireguard-go") + " on " + ifB + " in " + b);
-                if (peer.equals("warren")) {
-                    lab.exec(b, launcher, "wg", ifB);
-                } else {
-                    lab.exec(b, "wireguard-go", ifB);
-                }
-                configure(lab, a, ifA, keyA, X25519.publicKey(kb).toBase64(), "192.168.77.2:51820", "1", "2");
-                configure(lab, b, ifB, keyB, X25519.publicKey(ka).toBase64(), "192.168.77.1:51820", "2", "1");
-                boolean ok = true;
-                ok &= ping(lab, a, "10.100.0.2", "warren (" + ifA + ") -> " + peer + " (" + ifB + ")  IPv4");
-                ok &= ping(lab, b, "10.100.0.1", peer + " (" + ifB + ") -> warren (" + ifA + ")  IPv4");
-                ok &= ping(lab, a, "fd10::2", "warren (" + ifA + ") -> " + peer + " (" + ifB + ")  IPv6");
-                ok &= ping(lab, b, "fd10::1", peer + " (" + ifB + ") -> warren (" + ifA + ")  IPv6");
-                System.out.println();
-                System.out.println("$ wg show " + ifA + "   (in " + a + ")");
-                System.out.print(lab.exec(a, "wg", "show", ifA));
-                System.out.println();
-                System.out.println(ok ? "All pings answered: the tunnel works in both directions."
-                        : "Some pings were not answered.");
-                if (!once) {
-                    System.out.println("The namespaces stay up; try: ip netns exec " + a + " ping 10.100.0.2");
-                    System.out.println("Press Ctrl-C to stop and remove everything.");
-                    new CountDownLatch(1).await();
-                }
-                return ok ? 0 : 1;
-            } finally {
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                }
-                Files.deleteIfExists(dir);
+        } finally {
+            if (!keep && ok) {
+                deleteTree(work);
+            } else {
+                System.out.println("state and logs: " + work);
             }
         }
     }
 
-    private static void configure(Netns lab, String ns, String iface, Path key, String peerKey, String endpoint,
-                                  String self, String other) throws IOException {
-        step("configuring " + iface + " with wg set and ip");
-        lab.exec(ns, "wg", "set", iface, "listen-port", "51820", "private-key", key.toString(), "peer", peerKey,
-                "endpoint", endpoint, "allowed-ips", "10.100.0." + other + "/32,fd10::" + other + "/128");
-        lab.exec(ns, "ip", "addr", "add", "10.100.0." + self + "/24", "dev", iface);
-        lab.exec(ns, "ip", "addr", "add", "fd10::" + self + "/64", "dev", iface, "nodad");
-        lab.exec(ns, "ip", "link", "set", iface, "mtu", "1420", "up");
+    private static String waitForPeers(MeshLab.Node n, int peers) throws IOException, InterruptedException {
+        String out = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Netns.Result r = n.cli("status");
+            out = r.output();
+            long online = out.lines().filter(l -> l.contains("100.64.")).count();
+            if (r.ok() && online >= peers + 1) {
+                return out;
+            }
+            Thread.sleep(200);
+        }
+        return out;
     }
 
-    private static boolean ping(Netns lab, String ns, String addr, String what) throws IOException {
-        Netns.Result r = lab.tryExec(ns, Duration.ofSeconds(15), "ping", "-c", "3", "-i", "0.2", "-W", "3", addr);
-        String rtt = r.output().lines().filter(l -> l.startsWith("rtt")).findFirst().orElse("");
-        System.out.printf("  %-4s %-60s %s%n", r.ok() ? "ok" : "FAIL", what, rtt.replaceFirst("rtt min/avg/max/mdev = ", "rtt "));
-        return r.ok();
+    private static boolean pingMatrix(List<MeshLab.Node> nodes, List<String[]> addrs) throws IOException {
+        boolean all = true;
+        for (int family = 0; family < 2; family++) {
+            System.out.printf("ping matrix, %s (row pings column)%n", family == 0 ? "IPv4" : "IPv6");
+            StringBuilder head = new StringBuilder(String.format("  %-9s", ""));
+            for (MeshLab.Node n : nodes) {
+                head.append(String.format("%-9s", n.name()));
+            }
+            System.out.println(head);
+            for (int i = 0; i < nodes.size(); i++) {
+                StringBuilder row = new StringBuilder(String.format("  %-9s", nodes.get(i).name()));
+                for (int j = 0; j < nodes.size(); j++) {
+                    if (i == j) {
+                        row.append(String.format("%-9s", "-"));
+                        continue;
+                    }
+                    boolean ok = false;
+                    for (int attempt = 0; attempt < 3 && !ok; attempt++) {
+                        ok = nodes.get(i).ping(addrs.get(j)[family], Duration.ofSeconds(2));
+                    }
+                    all &= ok;
+                    row.append(String.format("%-9s", ok ? "ok" : "FAIL"));
+                }
+                System.out.println(row);
+            }
+        }
+        return all;
+    }
+
+    private static String name(MeshLab.Node n) {
+        return n.name();
+    }
+
+    private static String shortKey(String key) {
+        return key.length() > 16 ? key.substring(0, 16) + "…" : key;
     }
 
     private static void step(String s) {
         System.out.println("* " + s);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("warren demo: could not remove " + dir + ": " + e.getMessage());
+        }
     }
 }

@@ -21,6 +21,7 @@ public final class Netns implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final Thread hook;
     private volatile boolean closed;
+    private int lanPorts; // guarded by this (attach is called from one test thread)
 
     /** @param tag a short word naming the user, e.g. "demo" or "lab" (the prefix is tag + 4 random hex digits) */
     public Netns(String tag) {
@@ -66,6 +67,35 @@ public final class Netns implements AutoCloseable {
             }
             run("ip", "-n", e[0], "link", "set", e[1], "up");
         }
+    }
+
+    /**
+     * Makes a LAN: namespace {@code prefix-lan} holding an up bridge {@code br0}, to which {@link #attach} connects
+     * other namespaces. Returns the LAN namespace's name.
+     */
+    public String lan() throws IOException {
+        String ns = add("lan");
+        run("ip", "-n", ns, "link", "add", "br0", "type", "bridge");
+        run("ip", "-n", ns, "link", "set", "br0", "up");
+        return ns;
+    }
+
+    /**
+     * Connects {@code ns} to the LAN made by {@link #lan}: a veth whose end in {@code ns} is {@code ifName} with
+     * address {@code addr} (CIDR), whose other end is enslaved to the LAN's bridge.
+     */
+    public synchronized void attach(String lanNs, String ns, String ifName, String addr) throws IOException {
+        String port = "p" + (lanPorts++);
+        run("ip", "link", "add", ifName, "netns", ns, "type", "veth", "peer", port, "netns", lanNs);
+        run("ip", "-n", lanNs, "link", "set", port, "master", "br0");
+        run("ip", "-n", lanNs, "link", "set", port, "up");
+        run("ip", "-n", ns, "addr", "add", addr, "dev", ifName, "nodad");
+        run("ip", "-n", ns, "link", "set", ifName, "up");
+    }
+
+    /** Detaches {@code ns} from the LAN by deleting its veth (both ends go). */
+    public void detach(String ns, String ifName) throws IOException {
+        run("ip", "-n", ns, "link", "del", ifName);
     }
 
     /** Runs a command inside {@code ns}; returns its output, throwing with the output when it fails. */
