@@ -161,7 +161,7 @@ public final class ControlChannelServer {
                         Transport.POLICY_VIOLATION, "receive buffer overrun");
             }
             if (wasOpen && conn.failure() != null) {
-                REJECTS.warn("control channel: closing " + describe(ctx) + ": " + conn.failure().getMessage());
+                REJECTS.warn("control channel: closing a connection: " + conn.failure().getMessage());
             }
             return;
         }
