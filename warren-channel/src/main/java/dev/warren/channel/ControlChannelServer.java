@@ -63,12 +63,21 @@ public final class ControlChannelServer {
 
     private static final RateLimitedLog REJECTS = new RateLimitedLog(LOG, 20);
 
+    /** Timing knobs; the public API always uses {@link #DEFAULTS}, tests shrink them. */
+    record Timing(Duration handshakeTimeout, Duration idleTimeout, Duration pingInterval) {
+    }
+
+    static final Timing DEFAULTS = new Timing(Duration.ofSeconds(HANDSHAKE_TIMEOUT_SECONDS),
+            Duration.ofMinutes(IDLE_TIMEOUT_MINUTES), Duration.ofSeconds(PING_SECONDS));
+
     private final PrivateKey serverKey;
     private final PublicKey serverPublic;
     private final ConnectionHandler handler;
+    private final Timing timing;
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
 
-    private ControlChannelServer(PrivateKey serverKey, ConnectionHandler handler) {
+    private ControlChannelServer(PrivateKey serverKey, ConnectionHandler handler, Timing timing) {
+        this.timing = timing;
         this.serverKey = serverKey;
         this.serverPublic = X25519.publicKey(serverKey);
         this.handler = handler;
@@ -80,11 +89,16 @@ public final class ControlChannelServer {
      * {@link ControlConnection#remoteKey()} is the client's machine public key.
      */
     public static void install(JavalinConfig config, String path, PrivateKey serverKey, ConnectionHandler handler) {
+        install(config, path, serverKey, handler, DEFAULTS);
+    }
+
+    static void install(JavalinConfig config, String path, PrivateKey serverKey, ConnectionHandler handler,
+                        Timing timing) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(serverKey, "serverKey");
         Objects.requireNonNull(handler, "handler");
-        ControlChannelServer server = new ControlChannelServer(serverKey, handler);
+        ControlChannelServer server = new ControlChannelServer(serverKey, handler, timing);
         config.routes.ws(path, ws -> {
             ws.onConnect(ctx -> server.guard(ctx, () -> server.onConnect(ctx)));
             ws.onBinaryMessage(ctx -> server.guard(ctx, () -> server.onBinary(ctx, ctx.data())));
@@ -139,7 +153,7 @@ public final class ControlChannelServer {
 
     private void onConnect(WsContext ctx) {
         org.eclipse.jetty.websocket.api.Session s = ctx.session;
-        s.setIdleTimeout(Duration.ofSeconds(HANDSHAKE_TIMEOUT_SECONDS));
+        s.setIdleTimeout(timing.handshakeTimeout());
         s.setMaxBinaryMessageSize(Records.MAX_RECORD_SIZE);
         s.setMaxFrameSize(Records.MAX_RECORD_SIZE);
         s.setMaxTextMessageSize(1024);
@@ -198,8 +212,8 @@ public final class ControlChannelServer {
             keys.destroy();
         }
         session.connection = conn;
-        ctx.session.setIdleTimeout(Duration.ofMinutes(IDLE_TIMEOUT_MINUTES));
-        ctx.enableAutomaticPings(PING_SECONDS, TimeUnit.SECONDS);
+        ctx.session.setIdleTimeout(timing.idleTimeout());
+        ctx.enableAutomaticPings(timing.pingInterval().toMillis(), TimeUnit.MILLISECONDS);
         Thread.ofVirtual().name("control-conn-" + machineKey.toBase64().substring(0, 8)).start(() -> serve(conn, message2));
     }
 

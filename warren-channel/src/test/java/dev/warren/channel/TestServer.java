@@ -14,11 +14,15 @@ final class TestServer implements AutoCloseable {
     final Javalin app;
 
     TestServer(ConnectionHandler handler) {
+        this(handler, ControlChannelServer.DEFAULTS);
+    }
+
+    TestServer(ConnectionHandler handler, ControlChannelServer.Timing timing) {
         app = Javalin.create(config -> {
             config.jetty.host = "127.0.0.1";
             config.jetty.port = 0;
             config.startup.showJavalinBanner = false;
-            ControlChannelServer.install(config, "/control", privateKey, handler);
+            ControlChannelServer.install(config, "/control", privateKey, handler, timing);
             ControlChannelServer.installKeyEndpoint(config, publicKey);
         }).start();
     }

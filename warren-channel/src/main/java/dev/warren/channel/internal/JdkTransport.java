@@ -215,7 +215,11 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
             closeSent = true;
         }
         try {
-            w.sendClose(code, reason == null ? "" : reason);
+            w.sendClose(code, reason == null ? "" : reason).whenComplete((x, e) -> {
+                if (e != null) {
+                    w.abort();
+                }
+            });
         } catch (RuntimeException e) {
             w.abort();
             return;
