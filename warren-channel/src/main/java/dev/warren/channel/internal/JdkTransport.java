@@ -41,6 +41,7 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
     private int fragmentLength;                        // guarded by lock
     private boolean stalled;                           // guarded by lock
     private boolean closeSent;                         // guarded by lock
+    private volatile boolean aborted;
 
     public JdkTransport(String remote, HandshakeStep handshake) {
         this.remote = remote;
@@ -55,6 +56,10 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
     @Override
     public void onOpen(WebSocket webSocket) {
         this.ws = webSocket;
+        if (aborted) {
+            webSocket.abort(); // the caller gave up (timeout) before the upgrade completed
+            return;
+        }
         webSocket.request(1);
     }
 
@@ -229,6 +234,7 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
 
     @Override
     public void abort() {
+        aborted = true;
         WebSocket w = ws;
         if (w != null) {
             w.abort();
