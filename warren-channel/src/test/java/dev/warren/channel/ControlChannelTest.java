@@ -143,6 +143,24 @@ class ControlChannelTest {
     }
 
     @Test
+    void slowReaderPushesBackAndLosesNothing() throws Exception {
+        int count = 40;
+        TestServer s = server(c -> {
+            for (int i = 0; i < count; i++) {
+                byte[] m = random(1 << 20, i);
+                c.send(m);
+            }
+            c.receive(); // wait for the client's goodbye
+        });
+        ControlConnection c = connect(s);
+        Thread.sleep(1_000); // the client stops reading from the socket above its high-water mark
+        for (int i = 0; i < count; i++) {
+            assertArrayEquals(random(1 << 20, i), c.receive(), "message " + i);
+        }
+        c.send(new byte[0]);
+    }
+
+    @Test
     void wrongServerKeyFailsQuicklyAndServerKeepsServing() throws Exception {
         TestServer s = server(TestServer::echo);
         PublicKey wrong = X25519.publicKey(X25519.generatePrivateKey());
