@@ -19,7 +19,8 @@ public final class Names {
         if (hostname == null) {
             return "node";
         }
-        String h = hostname.toLowerCase(Locale.ROOT);
+        String h = java.text.Normalizer.normalize(hostname, java.text.Normalizer.Form.NFD)
+                .replaceAll("\\p{M}", "").toLowerCase(Locale.ROOT); // "José" → "jose"
         int dot = h.indexOf('.');
         if (dot > 0) {
             h = h.substring(0, dot); // "laptop.local" → "laptop"
