@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Warren: a mesh VPN that speaks WireGuard.",
         subcommands = {WgCommand.class, DemoCommand.class, VersionCommand.class, SelfTestCommand.class,
+                dev.warren.cli.control.ControlCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'warren help COMMAND' for a command's options. Documentation: README.md and docs/."})
 public final class Main implements Runnable {

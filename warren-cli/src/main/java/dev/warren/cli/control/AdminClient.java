@@ -1,0 +1,119 @@
+package dev.warren.cli.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warren.wire.control.ControlJson;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A small client of the control server's admin REST API (java.net.http, JSON, bearer token). */
+final class AdminClient {
+    static final ObjectMapper JSON = ControlJson.mapper();
+
+    /** A failure to show the user as one line. */
+    static final class ApiException extends Exception {
+        ApiException(String message) {
+            super(message);
+        }
+    }
+
+    private final URI server;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    AdminClient(URI server, String token) {
+        this.server = server;
+        this.token = token;
+    }
+
+    /** From {@code --server/--token}, else from the state directory's control.json and admin.token. */
+    static AdminClient locate(Path state, String server, String token) throws ApiException {
+        try {
+            if (server == null) {
+                Path cj = state.resolve("control.json");
+                if (!Files.isReadable(cj)) {
+                    throw new ApiException("cannot read " + cj + ": is the control server running with --state "
+                            + state + "? (or pass --server URL --token TOKEN)");
+                }
+                JsonNode n = JSON.readTree(cj.toFile());
+                if (n == null || !n.hasNonNull("url")) {
+                    throw new ApiException(cj + " has no \"url\"");
+                }
+                server = n.get("url").asText();
+            }
+            if (token == null) {
+                Path t = state.resolve("admin.token");
+                if (!Files.isReadable(t)) {
+                    throw new ApiException("cannot read " + t + " (run as the server's user, or pass --token)");
+                }
+                token = Files.readString(t).strip();
+            }
+            URI u = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
+            if (u.getScheme() == null || u.getHost() == null) {
+                throw new ApiException("server URL '" + server + "' needs a scheme and host, like http://127.0.0.1:8080");
+            }
+            return new AdminClient(u, token);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ApiException("cannot locate the control server: " + e.getMessage());
+        }
+    }
+
+    JsonNode get(String path) throws ApiException {
+        return send("GET", path, null);
+    }
+
+    JsonNode post(String path, Object body) throws ApiException {
+        return send("POST", path, body);
+    }
+
+    JsonNode delete(String path) throws ApiException {
+        return send("DELETE", path, null);
+    }
+
+    private JsonNode send(String method, String path, Object body) throws ApiException {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Accept", "application/json");
+            if (body != null) {
+                b.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+            } else {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode n = r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
+            if (r.statusCode() >= 400) {
+                JsonNode err = n.path("error");
+                String msg = err.path("message").asText("HTTP " + r.statusCode());
+                String code = err.path("code").asText("");
+                throw new ApiException(msg + (code.isEmpty() ? "" : " (" + code + ")"));
+            }
+            return n;
+        } catch (ConnectException e) {
+            throw new ApiException("cannot connect to the control server at " + server + ": is it running?");
+        } catch (IOException e) {
+            throw new ApiException("request to " + server + path + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException("interrupted");
+        }
+    }
+
+    private static JsonNode parse(String s) {
+        try {
+            return JSON.readTree(s);
+        } catch (IOException e) {
+            return JSON.createObjectNode().put("raw", s);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.warren.cli.control;
+
+import dev.warren.control.ControlServer;
+import dev.warren.control.ControlServerConfig;
+import dev.warren.wire.time.Clock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code warren control serve}: runs the coordination server until SIGINT or SIGTERM. */
+@Command(name = "serve", description = "Run the control server until interrupted (SIGINT/SIGTERM).")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}; [::]:8080 for IPv6; port 0 = random).")
+    String listen;
+
+    @Option(names = "--state", paramLabel = "DIR", defaultValue = AdminOptions.DEFAULT_STATE,
+            description = "State directory: server key, admin token, control.json, SQLite database"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Path state;
+
+    @Option(names = "--db", paramLabel = "URL",
+            description = "Database: postgresql://user:pass@host:5432/db or jdbc:postgresql://...; default SQLite"
+                    + " in the state directory.")
+    String db;
+
+    record HostPort(String host, int port) {
+        static HostPort parse(String s) {
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || colon == s.length() - 1) {
+                throw new IllegalArgumentException("--listen '" + s + "' must be HOST:PORT, e.g. 0.0.0.0:8080");
+            }
+            String host = s.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(s.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--listen '" + s + "': port is not a number");
+            }
+            return new HostPort(host, port);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        ControlServer server;
+        try {
+            HostPort hp = HostPort.parse(listen);
+            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system()));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("warren control serve: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "warren-control-shutdown"));
+        System.out.println("control server listening on " + server.url());
+        System.out.println("public key " + server.publicKey().toBase64());
+        System.out.println("state " + state.toAbsolutePath());
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

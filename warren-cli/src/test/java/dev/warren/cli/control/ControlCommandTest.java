@@ -1,0 +1,96 @@
+package dev.warren.cli.control;
+
+import dev.warren.control.ControlServer;
+import dev.warren.control.ControlServerConfig;
+import dev.warren.wire.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admin commands against a real control server on loopback, found through its state directory. */
+class ControlCommandTest {
+    @TempDir
+    Path state;
+    ControlServer server;
+
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        server = ControlServer.start(ControlServerConfig.loopback(state, Clock.system()));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = new CommandLine(new ControlCommand()).execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void domainsKeysAndNodes() {
+        String st = state.toString();
+        Run r = run("domain", "create", "corp", "--require-approval", "--state", st);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("created domain corp"), r.out());
+        assertTrue(run("domain", "list", "--state", st).out().contains("corp"));
+        Run k = run("authkey", "create", "--domain", "corp", "--reusable", "--tags", "tag:a,tag:b", "--expiry", "1h",
+                "--state", st);
+        assertEquals(0, k.code(), k.err());
+        assertTrue(k.out().strip().startsWith("wkey-"), k.out());
+        assertEquals(1, k.out().strip().lines().count(), "only the key on stdout");
+        Run list = run("node", "list", "--json", "--state", st);
+        assertEquals(0, list.code(), list.err());
+        assertEquals("[ ]", list.out().strip());
+        assertEquals(0, run("node", "list", "--domain", "corp", "--state", st).code());
+    }
+
+    @Test
+    void errorsAreOneLineAndNonZero() {
+        String st = state.toString();
+        Run r = run("authkey", "create", "--domain", "nope", "--state", st);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("domain 'nope' does not exist"), r.err());
+        Run bad = run("node", "approve", "42", "--state", st);
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("node 42 does not exist"), bad.err());
+        Run tok = run("domain", "list", "--server", server.url().toString(), "--token", "wrong");
+        assertEquals(1, tok.code());
+        assertTrue(tok.err().contains("Bearer"), tok.err());
+        Run missing = run("domain", "list", "--state", state.resolve("nothing").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("control.json"), missing.err());
+        assertEquals(2, run("node", "key-expiry", "1", "--state", st).code(), "needs --disable or --enable");
+    }
+
+    @Test
+    void listenParsing() {
+        assertEquals(new ServeCommand.HostPort("::", 8080), ServeCommand.HostPort.parse("[::]:8080"));
+        assertEquals(new ServeCommand.HostPort("0.0.0.0", 0), ServeCommand.HostPort.parse("0.0.0.0:0"));
+    }
+}

@@ -1,0 +1,42 @@
+package dev.warren.control;
+
+import java.util.List;
+
+/**
+ * Administration of a control server: the Java API behind the REST API and the CLI. Every method validates its
+ * input first and throws {@link ControlException} (status, code, field, message) without changing anything when
+ * the request is wrong. Every change is written to the store before it is visible and before nodes hear of it.
+ */
+public interface ControlAdmin {
+    /** Creates a domain; the name is lowercase letters, digits, '-' and '.', 1..63 characters. 409 if it exists. */
+    Domain createDomain(String name, boolean requireApproval);
+
+    List<Domain> listDomains();
+
+    /** Creates a pre-auth key and returns its secret text (shown once; the server keeps only a hash). */
+    String createAuthKey(AuthKeySpec spec);
+
+    /** Nodes of one domain, or of all domains when {@code domain} is null; ordered by id. */
+    List<NodeView> listNodes(String domain);
+
+    /** Authorizes a node awaiting approval; its peers receive it. */
+    NodeView approveNode(long id);
+
+    /** Renames a node (DNS-safe: lowercase letters, digits, '-', 1..63); 409 if another node of the domain has it. */
+    NodeView renameNode(long id, String newName);
+
+    /** Expires the node key now: the node must log in again; peers drop it from their maps. */
+    NodeView expireNode(long id);
+
+    /** Disables (or re-enables, from now plus the default lifetime) node key expiry. */
+    NodeView setKeyExpiryDisabled(long id, boolean disabled);
+
+    /** Deletes a node; its peers receive it in peersRemoved and its own streams end. */
+    void deleteNode(long id);
+
+    /**
+     * Completes a pending interactive login ({@code id} is the last path segment of the auth URL) as {@code user}
+     * of {@code domain}; the node's waiting follow-up request then registers.
+     */
+    void completeInteractiveLogin(String id, String domain, String user);
+}

@@ -1,0 +1,115 @@
+package dev.warren.control.internal.admin;
+
+import dev.warren.control.AuthKeySpec;
+import dev.warren.control.ControlAdmin;
+import dev.warren.control.ControlException;
+import dev.warren.control.Domain;
+import dev.warren.control.NodeView;
+import dev.warren.control.internal.protocol.InteractiveLogins;
+import dev.warren.control.internal.state.ControlState;
+import dev.warren.control.internal.state.NodeEntry;
+import dev.warren.control.internal.state.Snapshot;
+import dev.warren.control.internal.store.Rows.DomainRow;
+import dev.warren.wire.net.IpPrefix;
+
+import java.util.Comparator;
+import java.util.List;
+
+/** {@link ControlAdmin} over the state. Thread-safe (the state serializes writes). */
+public final class AdminService implements ControlAdmin {
+    private final ControlState state;
+    private final InteractiveLogins logins;
+
+    public AdminService(ControlState state, InteractiveLogins logins) {
+        this.state = state;
+        this.logins = logins;
+    }
+
+    private static Domain domain(DomainRow d) {
+        return new Domain(d.id(), d.name(), d.requireApproval(), d.created());
+    }
+
+    @Override
+    public Domain createDomain(String name, boolean requireApproval) {
+        return domain(state.createDomain(name, requireApproval));
+    }
+
+    @Override
+    public List<Domain> listDomains() {
+        return state.snapshot().domains().values().stream().sorted(Comparator.comparingLong(DomainRow::id))
+                .map(AdminService::domain).toList();
+    }
+
+    @Override
+    public String createAuthKey(AuthKeySpec spec) {
+        return state.createAuthKey(spec);
+    }
+
+    @Override
+    public List<NodeView> listNodes(String domain) {
+        Snapshot s = state.snapshot();
+        Long domainId = null;
+        if (domain != null) {
+            DomainRow d = s.domainByName(domain);
+            if (d == null) {
+                throw new ControlException(404, "domain_not_found", "domain", "domain '" + domain + "' does not exist");
+            }
+            domainId = d.id();
+        }
+        final Long only = domainId;
+        return s.nodes().values().stream().filter(e -> only == null || e.domainId() == only)
+                .sorted(Comparator.comparingLong(NodeEntry::id)).map(e -> view(s, e)).toList();
+    }
+
+    static NodeView view(Snapshot s, NodeEntry e) {
+        var r = e.row();
+        DomainRow d = s.domains().get(r.domainId());
+        return new NodeView(r.id(), d == null ? null : d.name(), r.name(), e.userLogin(), r.nodeKey().toString(),
+                r.machineKey().toString(), e.wire().addresses().stream().map(IpPrefix::toString).toList(),
+                r.endpoints(), r.hostinfo() == null ? null : r.hostinfo().hostname(),
+                r.hostinfo() == null ? null : r.hostinfo().os(), e.online(), r.authorized(), e.expired(),
+                r.keyExpiryDisabled() ? null : r.keyExpiry(), r.keyExpiryDisabled(), r.ephemeral(), r.tags(),
+                r.created(), r.lastSeen());
+    }
+
+    private NodeView view(NodeEntry e) {
+        return view(state.snapshot(), e);
+    }
+
+    @Override
+    public NodeView approveNode(long id) {
+        return view(state.approve(id));
+    }
+
+    @Override
+    public NodeView renameNode(long id, String newName) {
+        return view(state.rename(id, newName));
+    }
+
+    @Override
+    public NodeView expireNode(long id) {
+        return view(state.expire(id));
+    }
+
+    @Override
+    public NodeView setKeyExpiryDisabled(long id, boolean disabled) {
+        return view(state.setKeyExpiryDisabled(id, disabled));
+    }
+
+    @Override
+    public void deleteNode(long id) {
+        state.delete(id);
+    }
+
+    @Override
+    public void completeInteractiveLogin(String id, String domain, String user) {
+        if (id == null || id.isBlank()) {
+            throw ControlException.badRequest("id", "the login id is missing");
+        }
+        if (domain == null || state.snapshot().domainByName(domain) == null) {
+            throw new ControlException(404, "domain_not_found", "domain", "domain '" + domain + "' does not exist");
+        }
+        String login = user == null || user.isBlank() ? "admin@" + domain : user.strip();
+        logins.complete(id, domain, login);
+    }
+}

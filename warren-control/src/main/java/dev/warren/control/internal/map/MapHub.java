@@ -1,0 +1,199 @@
+package dev.warren.control.internal.map;
+
+import dev.warren.channel.ControlConnection;
+import dev.warren.control.ControlException;
+import dev.warren.control.internal.metrics.ControlMetrics;
+import dev.warren.control.internal.state.AuthKeys;
+import dev.warren.control.internal.state.Change;
+import dev.warren.control.internal.state.ControlState;
+import dev.warren.control.internal.state.NodeEntry;
+import dev.warren.control.internal.state.Snapshot;
+import dev.warren.wire.control.ControlSettings;
+import dev.warren.wire.control.MapRequest;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.time.Clock;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Registry of map sessions and fan-out of state changes to them.
+ *
+ * <p>Opening a stream: under the state's write lock, 1. check the node (registered to this machine, authorized,
+ * unexpired); 2. resume the session named by the request's handle when its backlog still covers everything after
+ * {@code lastSeq}, else create a session and build its full map from the same snapshot; 3. register it for fan-out.
+ * Because the state publishes changes under that same lock, every change after the snapshot reaches the session.
+ *
+ * <p>Concurrency: {@link #publish} runs under the state's write lock; the maps are concurrent so the tick and the
+ * protocol handler can read them without it.
+ */
+public final class MapHub {
+    private final ControlState state;
+    private final ControlMetrics metrics;
+    // sessions by domain id, for fan-out
+    private final Map<Long, Set<MapSession>> byDomain = new ConcurrentHashMap<>();
+    private final Map<String, MapSession> byHandle = new ConcurrentHashMap<>();
+
+    public MapHub(ControlState state, ControlMetrics metrics) {
+        this.state = state;
+        this.metrics = metrics;
+        state.setSink(this::publish);
+    }
+
+    Clock clock() {
+        return state.clock();
+    }
+
+    Instant now() {
+        return state.now();
+    }
+
+    Snapshot snapshot() {
+        return state.snapshot();
+    }
+
+    ControlMetrics metrics() {
+        return metrics;
+    }
+
+    int backlogMessages() {
+        return state.options().backlogMessages();
+    }
+
+    long batchIntervalMillis() {
+        return state.options().batchInterval().toMillis();
+    }
+
+    ControlSettings settings(Snapshot s, long domainId) {
+        return new ControlSettings(s.domains().get(domainId).name(), (int) state.options().keepAlive().toSeconds(),
+                state.options().persistentKeepalive());
+    }
+
+    private void publish(Snapshot s, List<Change> changes) {
+        for (Change c : changes) {
+            Set<MapSession> sessions = byDomain.get(c.domain());
+            if (sessions != null) {
+                for (MapSession m : sessions) {
+                    m.offer(c);
+                }
+            }
+        }
+    }
+
+    /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
+    static List<Node> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
+        List<Node> peers = new ArrayList<>();
+        long domain = self.domainId();
+        for (NodeEntry e : s.nodes().values()) {
+            if (e.domainId() == domain && e.id() != self.id() && e.visible()) {
+                peers.add(e.wire());
+                known.add(e.id());
+            }
+        }
+        return peers;
+    }
+
+    /** A full map for node {@code nodeId} from snapshot {@code s}, without a session (benchmarks, one-shot maps). */
+    public MapResponse fullMap(Snapshot s, long nodeId) {
+        NodeEntry self = s.nodes().get(nodeId);
+        List<Node> peers = peersOf(s, self, new java.util.HashSet<>());
+        return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
+    }
+
+    /** An open stream: its session and the node it serves. */
+    public record Stream(MapSession session, long nodeId, List<byte[]> initial) {
+    }
+
+    /** The node a map request may stream for, checked against {@code s}; throws ControlException otherwise. */
+    public static NodeEntry checkNode(Snapshot s, dev.warren.wire.key.MachineKey machine, MapRequest r) {
+        NodeEntry e = s.nodeByKey(r.nodeKey());
+        if (e == null || !e.row().machineKey().equals(machine)) {
+            throw new ControlException(401, "node_unknown", "nodeKey", "node key is not registered to this machine");
+        }
+        if (!e.row().authorized()) {
+            throw new ControlException(403, "node_not_authorized", "nodeKey",
+                    "the node awaits approval by an administrator");
+        }
+        if (e.expired()) {
+            throw new ControlException(401, "node_key_expired", "nodeKey", "the node key has expired; log in again");
+        }
+        return e;
+    }
+
+    /** Opens (or resumes) a stream for {@code r} on {@code c}; the caller then runs {@link #run}. */
+    public Stream open(ControlConnection c, dev.warren.wire.key.MachineKey machine, MapRequest r) {
+        return state.withLock(s -> {
+            NodeEntry self = checkNode(s, machine, r);
+            if (r.sessionHandle() != null) {
+                MapSession old = byHandle.get(r.sessionHandle());
+                if (old != null && old.nodeId == self.id()) {
+                    List<byte[]> replay = old.tryResume(c, r.lastSeq());
+                    if (replay != null) {
+                        return new Stream(old, self.id(), replay);
+                    }
+                    discard(old);
+                }
+            }
+            // One retained session per node: drop detached ones this new session replaces.
+            for (MapSession m : byHandle.values()) {
+                if (m.nodeId == self.id() && m.isDetached()) {
+                    discard(m);
+                }
+            }
+            MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId());
+            byte[] full = m.startFull(c, s, self);
+            byHandle.put(m.handle, m);
+            byDomain.computeIfAbsent(self.domainId(), k -> ConcurrentHashMap.newKeySet()).add(m);
+            return new Stream(m, self.id(), List.of(full));
+        });
+    }
+
+    /** Starts the writer of {@code stream} on connection {@code c}, on a new virtual thread. */
+    public Thread run(ControlConnection c, Stream stream) {
+        return Thread.ofVirtual().name("control-map-writer-" + stream.nodeId())
+                .start(() -> stream.session().writeLoop(c, stream.initial()));
+    }
+
+    /** The stream on {@code c} ended. */
+    public void detach(ControlConnection c, Stream stream) {
+        stream.session().detach(c);
+    }
+
+    void discard(MapSession m) {
+        m.discard();
+        byHandle.remove(m.handle, m);
+        Set<MapSession> set = byDomain.get(m.domainId);
+        if (set != null) {
+            set.remove(m);
+        }
+    }
+
+    /** Timer work: keep-alives for idle streams, discarding sessions detached longer than the retention. */
+    public void tick() {
+        long now = state.clock().nanoTime();
+        long ka = state.options().keepAlive().toNanos();
+        long ret = state.options().sessionRetention().toNanos();
+        for (MapSession m : byHandle.values()) {
+            if (m.tick(now, ka, ret)) {
+                discard(m);
+            }
+        }
+    }
+
+    /** Sessions currently registered (attached or retained). */
+    public int sessionCount() {
+        return byHandle.size();
+    }
+
+    /** Ends every session (server shutdown). */
+    public void closeAll() {
+        for (MapSession m : byHandle.values()) {
+            discard(m);
+        }
+    }
+}

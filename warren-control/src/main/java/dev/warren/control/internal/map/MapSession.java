@@ -1,0 +1,334 @@
+package dev.warren.control.internal.map;
+
+import dev.warren.channel.ControlConnection;
+import dev.warren.control.internal.state.Change;
+import dev.warren.control.internal.state.NodeEntry;
+import dev.warren.control.internal.state.Snapshot;
+import dev.warren.wire.control.ControlJson;
+import dev.warren.wire.control.ErrorMessage;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.control.PeerPatch;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One map session of one node: what the node has been told, what is pending, and the writer that sends it.
+ *
+ * <p>Flow: 1. the state publishes a change → {@link #offer} merges it into {@code pending} (O(1), never blocks on
+ * the network) and wakes the writer; 2. the writer drains {@code pending}, resolves each node id against the newest
+ * snapshot into a removal, a whole node or a patch, stamps the next sequence number, appends the encoded message to
+ * the backlog — all under {@link #lock} — and 3. sends it outside the lock; 4. it sleeps the batch interval so that
+ * changes arriving meanwhile merge into the next message.
+ *
+ * <p>Invariants: {@code known} is exactly the peer set of the last message in the backlog (as the node sees it after
+ * applying every message up to {@code seq}); a message is in the backlog before it is sent; only the writer of the
+ * attached connection builds messages, and it rechecks {@code conn} under the lock first, so a resume that
+ * replays the backlog cannot miss a message being built.
+ *
+ * <p>Concurrency: every field below is guarded by {@link #lock}; {@link #offer} is called with the state's write lock
+ * held (lock order: state lock, then session lock).
+ */
+public final class MapSession {
+    private record Sent(long seq, byte[] bytes) {
+    }
+
+    final String handle;
+    final long nodeId;
+    final long domainId;
+    private final MapHub hub;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+
+    // guarded by lock
+    private LinkedHashMap<Long, Integer> pending = new LinkedHashMap<>();
+    // guarded by lock: clock nanos when pending became non-empty
+    private long pendingSince;
+    // guarded by lock
+    private boolean keepAliveDue;
+    // guarded by lock
+    private final Set<Long> known = new HashSet<>();
+    // guarded by lock
+    private final ArrayDeque<Sent> backlog = new ArrayDeque<>();
+    // guarded by lock
+    private long seq;
+    // guarded by lock: the attached connection, or null while detached
+    private ControlConnection conn;
+    // guarded by lock
+    private long detachedAt;
+    // guarded by lock
+    private long lastSendAt;
+    // guarded by lock: discarded; never attaches again
+    private boolean closed;
+
+    MapSession(MapHub hub, String handle, long nodeId, long domainId) {
+        this.hub = hub;
+        this.handle = handle;
+        this.nodeId = nodeId;
+        this.domainId = domainId;
+    }
+
+    public String handle() {
+        return handle;
+    }
+
+    /** Merges one change into the pending set. */
+    void offer(Change c) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (pending.isEmpty()) {
+                pendingSince = hub.clock().nanoTime();
+            }
+            pending.merge(c.nodeId(), c.flags(), (a, b) -> a | b);
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Builds the full map from {@code s}, attaches {@code c}; called under the state lock. Returns the message. */
+    byte[] startFull(ControlConnection c, Snapshot s, NodeEntry self) {
+        lock.lock();
+        try {
+            List<Node> peers = MapHub.peersOf(s, self, known);
+            seq = 1;
+            MapResponse full = MapResponse.full(handle, seq, self.wire(), peers, hub.settings(s, domainId), hub.now());
+            byte[] bytes = ControlJson.encode(full);
+            remember(bytes);
+            conn = c;
+            lastSendAt = hub.clock().nanoTime();
+            return bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Attaches {@code c} to resume after {@code lastSeq}: returns the messages to replay (possibly none), or null
+     * when the backlog no longer holds everything after {@code lastSeq} (the caller then starts a full map).
+     */
+    List<byte[]> tryResume(ControlConnection c, long lastSeq) {
+        lock.lock();
+        try {
+            if (closed || lastSeq > seq || lastSeq < 0) {
+                return null;
+            }
+            List<byte[]> replay = new ArrayList<>();
+            if (lastSeq < seq) {
+                if (backlog.isEmpty() || backlog.peekFirst().seq > lastSeq + 1) {
+                    return null;
+                }
+                for (Sent m : backlog) {
+                    if (m.seq > lastSeq) {
+                        replay.add(m.bytes);
+                    }
+                }
+            }
+            ControlConnection old = conn;
+            conn = c;
+            keepAliveDue = false;
+            lastSendAt = hub.clock().nanoTime();
+            wake.signalAll();
+            if (old != null && old != c) {
+                old.close(); // a node resuming its own session takes it over
+            }
+            return replay;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The connection's stream ended; keep the session for resumption. */
+    void detach(ControlConnection c) {
+        lock.lock();
+        try {
+            if (conn == c) {
+                conn = null;
+                detachedAt = hub.clock().nanoTime();
+                wake.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Timer work: flags a keep-alive when idle; returns true when the session should be discarded. */
+    boolean tick(long now, long keepAliveNanos, long retentionNanos) {
+        lock.lock();
+        try {
+            if (closed) {
+                return true;
+            }
+            if (conn == null) {
+                if (now - detachedAt >= retentionNanos) {
+                    closed = true;
+                    pending.clear();
+                    return true;
+                }
+            } else if (now - lastSendAt >= keepAliveNanos) {
+                keepAliveDue = true;
+                wake.signal();
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void discard() {
+        lock.lock();
+        try {
+            closed = true;
+            pending.clear();
+            ControlConnection c = conn;
+            conn = null;
+            wake.signalAll();
+            if (c != null) {
+                c.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isDetached() {
+        lock.lock();
+        try {
+            return conn == null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void remember(byte[] bytes) {
+        backlog.addLast(new Sent(seq, bytes));
+        while (backlog.size() > hub.backlogMessages()) {
+            backlog.removeFirst();
+        }
+    }
+
+    /** The writer of connection {@code c}: sends {@code initial}, then deltas and keep-alives until detached. */
+    void writeLoop(ControlConnection c, List<byte[]> initial) {
+        try {
+            for (byte[] m : initial) {
+                c.send(m);
+                hub.metrics().mapMessageSent();
+            }
+            while (true) {
+                byte[] out;
+                ErrorMessage end = null;
+                boolean delta = false;
+                long since = 0;
+                lock.lock();
+                try {
+                    while (conn == c && !closed && pending.isEmpty() && !keepAliveDue) {
+                        wake.await();
+                    }
+                    if (conn != c || closed) {
+                        return;
+                    }
+                    if (!pending.isEmpty()) {
+                        since = pendingSince;
+                        Map<Long, Integer> drained = pending;
+                        pending = new LinkedHashMap<>();
+                        Built b = buildLocked(hub.snapshot(), drained);
+                        out = b.bytes;
+                        end = b.end;
+                        delta = out != null;
+                    } else {
+                        out = ControlJson.encode(MapResponse.keepAlive(handle, seq, hub.now()));
+                    }
+                    keepAliveDue = false;
+                    if (out != null) {
+                        lastSendAt = hub.clock().nanoTime();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (out != null) {
+                    c.send(out);
+                    if (delta) {
+                        hub.metrics().mapMessageSent();
+                        hub.metrics().changeSent(hub.clock().nanoTime() - since);
+                    } else {
+                        hub.metrics().keepAliveSent();
+                    }
+                }
+                if (end != null) {
+                    c.send(ControlJson.encode(end));
+                    hub.discard(this);
+                    c.close();
+                    return;
+                }
+                if (delta && hub.batchIntervalMillis() > 0) {
+                    Thread.sleep(hub.batchIntervalMillis());
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            c.close(); // the reader sees the close and detaches; the backlog keeps what was not delivered
+        }
+    }
+
+    private record Built(byte[] bytes, ErrorMessage end) {
+    }
+
+    private Built buildLocked(Snapshot s, Map<Long, Integer> drained) {
+        List<Node> changed = new ArrayList<>();
+        List<Long> removed = new ArrayList<>();
+        List<PeerPatch> patches = new ArrayList<>();
+        Node self = null;
+        ErrorMessage end = null;
+        for (Map.Entry<Long, Integer> en : drained.entrySet()) {
+            long id = en.getKey();
+            int f = en.getValue();
+            NodeEntry e = s.nodes().get(id);
+            if (id == nodeId) {
+                if (e == null || (f & Change.REMOVED) != 0) {
+                    end = new ErrorMessage(401, "node_deleted", "this node was deleted by an administrator");
+                } else if (!e.visible()) {
+                    self = e.wire();
+                    end = e.expired()
+                            ? new ErrorMessage(401, "node_key_expired", "the node key has expired; log in again")
+                            : new ErrorMessage(403, "node_not_authorized", "the node is not authorized");
+                } else if ((f & ~Change.ONLINE) != 0) {
+                    self = e.wire();
+                }
+                continue;
+            }
+            if ((f & Change.REMOVED) != 0 || e == null || e.domainId() != domainId || !e.visible()) {
+                if (known.remove(id)) {
+                    removed.add(id);
+                }
+            } else if (!known.contains(id) || (f & Change.FULL) != 0) {
+                known.add(id);
+                changed.add(e.wire());
+            } else {
+                boolean ep = (f & Change.ENDPOINTS) != 0;
+                boolean on = (f & Change.ONLINE) != 0;
+                patches.add(new PeerPatch(id, ep ? e.row().endpoints() : null, on ? e.online() : null,
+                        on ? e.row().lastSeen() : null, null, null));
+            }
+        }
+        if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty()) {
+            return new Built(null, end);
+        }
+        seq++;
+        MapResponse r = new MapResponse(handle, seq, false, self, null, changed.isEmpty() ? null : changed,
+                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : patches, null, hub.now());
+        byte[] bytes = ControlJson.encode(r);
+        remember(bytes);
+        return new Built(bytes, end);
+    }
+}

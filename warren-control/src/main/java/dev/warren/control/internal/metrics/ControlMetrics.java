@@ -1,0 +1,70 @@
+package dev.warren.control.internal.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/** Meters of one control server; thread-safe. */
+public final class ControlMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger openStreams = new AtomicInteger();
+    private final Counter mapMessages;
+    private final Counter keepAlives;
+    private final Counter registrations;
+    private final Timer changeToSend;
+
+    public ControlMetrics(IntSupplier nodes) {
+        Gauge.builder("warren_control_nodes", nodes::getAsInt).description("registered nodes").register(registry);
+        Gauge.builder("warren_control_map_streams", openStreams::get).description("open map streams")
+                .register(registry);
+        mapMessages = Counter.builder("warren_control_map_messages_sent").description("map responses sent (full and delta)")
+                .register(registry);
+        keepAlives = Counter.builder("warren_control_map_keepalives_sent").description("keep-alive map responses sent")
+                .register(registry);
+        registrations = Counter.builder("warren_control_registrations").description("successful registrations")
+                .register(registry);
+        changeToSend = Timer.builder("warren_control_change_to_send")
+                .description("time from a change being queued for a stream to its message being sent")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+    }
+
+    public void streamOpened() {
+        openStreams.incrementAndGet();
+    }
+
+    public void streamClosed() {
+        openStreams.decrementAndGet();
+    }
+
+    public int openStreams() {
+        return openStreams.get();
+    }
+
+    public void mapMessageSent() {
+        mapMessages.increment();
+    }
+
+    public void keepAliveSent() {
+        keepAlives.increment();
+    }
+
+    public void registered() {
+        registrations.increment();
+    }
+
+    public void changeSent(long latencyNanos) {
+        changeToSend.record(Duration.ofNanos(Math.max(0, latencyNanos)));
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

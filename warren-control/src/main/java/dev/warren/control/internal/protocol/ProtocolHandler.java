@@ -1,0 +1,217 @@
+package dev.warren.control.internal.protocol;
+
+import dev.warren.channel.ConnectionHandler;
+import dev.warren.channel.ControlConnection;
+import dev.warren.control.ControlException;
+import dev.warren.control.internal.map.MapHub;
+import dev.warren.control.internal.metrics.ControlMetrics;
+import dev.warren.control.internal.state.ControlState;
+import dev.warren.control.internal.state.ControlState.Registered;
+import dev.warren.control.internal.store.StoreException;
+import dev.warren.wire.MalformedMessageException;
+import dev.warren.wire.control.CapabilityVersion;
+import dev.warren.wire.control.ControlJson;
+import dev.warren.wire.control.ControlMessage;
+import dev.warren.wire.control.ErrorMessage;
+import dev.warren.wire.control.MapRequest;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.RegisterRequest;
+import dev.warren.wire.control.RegisterResponse;
+import dev.warren.wire.control.UpdateRequest;
+import dev.warren.wire.key.MachineKey;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves one control connection.
+ *
+ * <p>Flow: 1. receive a message; 2. decode it (malformed ⇒ ErrorMessage 400 and close); 3. dispatch:
+ * <ul>
+ *   <li>{@link RegisterRequest}: logout (expiry in the past), follow-up of an interactive login, pre-auth key,
+ *       known node key (status), rotation from {@code oldNodeKey}, or else a new interactive login (auth URL).
+ *       A refused registration gets an ErrorMessage and the connection stays open for another attempt.</li>
+ *   <li>{@link MapRequest}: apply its endpoints and host info; then {@code stream=false}: one full map;
+ *       {@code stream=true}: open or resume a session whose writer runs on its own virtual thread while this
+ *       thread keeps reading. A refused map request gets an ErrorMessage and the connection is closed.</li>
+ *   <li>{@link UpdateRequest}: apply endpoints and host info of the streaming node.</li>
+ * </ul>
+ * 4. when the connection ends, detach the session (kept for resumption) and mark the node offline.
+ */
+public final class ProtocolHandler implements ConnectionHandler {
+    private static final Logger LOG = Logger.getLogger(ProtocolHandler.class.getName());
+
+    private final ControlState state;
+    private final MapHub hub;
+    private final InteractiveLogins logins;
+    private final ControlMetrics metrics;
+    private final Supplier<String> baseUrl;
+
+    public ProtocolHandler(ControlState state, MapHub hub, InteractiveLogins logins, ControlMetrics metrics,
+                           Supplier<String> baseUrl) {
+        this.state = state;
+        this.hub = hub;
+        this.logins = logins;
+        this.metrics = metrics;
+        this.baseUrl = baseUrl;
+    }
+
+    /** Thrown to end the connection after an error reply. */
+    private static final class Fatal extends Exception {
+        final ErrorMessage error;
+
+        Fatal(ErrorMessage error) {
+            super(error.message(), null, false, false);
+            this.error = error;
+        }
+    }
+
+    @Override
+    public void handle(ControlConnection conn) {
+        MachineKey machine = MachineKey.of(conn.remoteKey());
+        MapHub.Stream stream = null;
+        try {
+            while (conn.isOpen()) {
+                byte[] bytes;
+                try {
+                    bytes = conn.receive();
+                } catch (EOFException e) {
+                    return;
+                }
+                try {
+                    ControlMessage m = decode(bytes);
+                    switch (m) {
+                        case RegisterRequest r -> reply(conn, register(machine, r));
+                        case MapRequest r -> {
+                            if (stream != null) {
+                                throw new Fatal(new ErrorMessage(409, "stream_already_open",
+                                        "this connection already carries a map stream"));
+                            }
+                            stream = map(conn, machine, r);
+                        }
+                        case UpdateRequest u -> {
+                            if (stream == null) {
+                                throw new Fatal(new ErrorMessage(400, "no_stream",
+                                        "an update request needs an open map stream on this connection"));
+                            }
+                            state.update(stream.nodeId(), u.endpoints(), u.hostinfo());
+                        }
+                        default -> throw new Fatal(new ErrorMessage(400, "unexpected_message",
+                                "a node must not send a '" + m.getClass().getSimpleName() + "'"));
+                    }
+                } catch (Fatal f) {
+                    reply(conn, f.error);
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // the connection broke; nothing to answer
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "control connection failed", e);
+            try {
+                reply(conn, new ErrorMessage(500, "internal_error", "the server failed to handle the request"));
+            } catch (IOException ignored) {
+                // best effort
+            }
+        } finally {
+            if (stream != null) {
+                hub.detach(conn, stream);
+                metrics.streamClosed();
+                state.streamClosed(stream.nodeId());
+            }
+            conn.close();
+        }
+    }
+
+    private static void reply(ControlConnection conn, ControlMessage m) throws IOException {
+        conn.send(ControlJson.encode(m));
+    }
+
+    /** Decodes and checks required fields; the message names the problem. */
+    static ControlMessage decode(byte[] bytes) throws Fatal {
+        ControlMessage m;
+        try {
+            m = ControlJson.decode(bytes);
+        } catch (MalformedMessageException e) {
+            throw new Fatal(new ErrorMessage(400, "malformed_message", e.getMessage()));
+        }
+        String missing = switch (m) {
+            case RegisterRequest r -> r.nodeKey() == null ? "nodeKey" : null;
+            case MapRequest r -> r.nodeKey() == null ? "nodeKey" : null;
+            default -> null;
+        };
+        if (missing != null) {
+            throw new Fatal(new ErrorMessage(400, "missing_field", "field '" + missing + "' is required"));
+        }
+        return m;
+    }
+
+    private ControlMessage register(MachineKey machine, RegisterRequest r) throws Fatal, InterruptedException {
+        if (r.version() < CapabilityVersion.MINIMUM) {
+            throw new Fatal(new ErrorMessage(400, "version_unsupported", "capability version " + r.version()
+                    + " is older than the minimum " + CapabilityVersion.MINIMUM + "; update the node"));
+        }
+        try {
+            Registered done;
+            if (r.expiry() != null && !r.expiry().isAfter(state.now())) {
+                done = state.logout(machine, r);
+            } else if (r.followup() != null && !r.followup().isBlank()) {
+                InteractiveLogins.Completion c = logins.await(r.followup(), machine);
+                done = state.registerInteractive(machine, r, c.domain(), c.user());
+            } else if (r.authKey() != null && !r.authKey().isBlank()) {
+                done = state.registerWithKey(machine, r);
+            } else {
+                done = state.status(machine, r);
+                if (done == null && r.oldNodeKey() != null) {
+                    done = state.rotate(machine, r);
+                }
+                if (done == null) {
+                    String id = logins.start(machine);
+                    return new RegisterResponse(null, null, false, false, null, baseUrl.get() + "/register/" + id);
+                }
+            }
+            metrics.registered();
+            var e = done.node();
+            return new RegisterResponse(e.userLogin(), done.domain(), e.row().authorized(), e.expired(),
+                    e.wire().keyExpiry(), null);
+        } catch (ControlException e) {
+            return new ErrorMessage(e.status(), e.code(), e.getMessage());
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "registration failed in the store", e);
+            return new ErrorMessage(503, "store_unavailable", "the server cannot save the registration now");
+        }
+    }
+
+    private MapHub.Stream map(ControlConnection conn, MachineKey machine, MapRequest r) throws Fatal, IOException {
+        if (r.version() < CapabilityVersion.MINIMUM) {
+            throw new Fatal(new ErrorMessage(400, "version_unsupported", "capability version " + r.version()
+                    + " is older than the minimum " + CapabilityVersion.MINIMUM));
+        }
+        try {
+            var self = MapHub.checkNode(state.snapshot(), machine, r);
+            if (r.endpoints() != null || r.hostinfo() != null) {
+                state.update(self.id(), r.endpoints(), r.hostinfo());
+            }
+            if (!r.stream()) {
+                MapResponse full = hub.fullMap(state.snapshot(), self.id());
+                reply(conn, full);
+                metrics.mapMessageSent();
+                return null;
+            }
+            MapHub.Stream s = hub.open(conn, machine, r);
+            metrics.streamOpened();
+            state.streamOpened(s.nodeId());
+            hub.run(conn, s);
+            return s;
+        } catch (ControlException e) {
+            throw new Fatal(new ErrorMessage(e.status(), e.code(), e.getMessage()));
+        } catch (StoreException e) {
+            throw new Fatal(new ErrorMessage(503, "store_unavailable", "the server cannot serve the map now"));
+        }
+    }
+}

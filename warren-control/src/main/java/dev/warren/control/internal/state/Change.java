@@ -1,0 +1,22 @@
+package dev.warren.control.internal.state;
+
+/**
+ * What happened to one node, as the map streamer needs to know it. {@code flags} is a bit set; merging two changes
+ * of one node ORs their flags, and the streamer resolves the merged flags against the newest snapshot when it
+ * sends, so merging can never lose a change.
+ *
+ * @param seq    global sequence number of the write that caused it
+ * @param domain the node's domain id
+ * @param nodeId the node
+ * @param flags  {@link #REMOVED}, {@link #FULL}, {@link #ENDPOINTS}, {@link #ONLINE}
+ */
+public record Change(long seq, long domain, long nodeId, int flags) {
+    /** The node was deleted. Supersedes everything. */
+    public static final int REMOVED = 1;
+    /** Anything beyond endpoints and online state changed (or visibility): send the whole node. */
+    public static final int FULL = 2;
+    /** Its endpoints changed. */
+    public static final int ENDPOINTS = 4;
+    /** Its online state (and last-seen time) changed. */
+    public static final int ONLINE = 8;
+}

@@ -1,0 +1,9 @@
+/**
+ * The control server's state: an immutable in-memory {@link dev.warren.control.internal.state.Snapshot} that every
+ * read uses (never SQL), and {@link dev.warren.control.internal.state.ControlState}, the single writer. A write
+ * validates against the current snapshot, goes to the store, then publishes a new snapshot and the
+ * {@link dev.warren.control.internal.state.Change}s it caused, each with a global sequence number, to the map
+ * streamer. Pure helpers live beside it: DNS-safe node names, address allocation from 100.64.0.0/10 and
+ * fd7a:115c:a1e0::/48, and pre-auth key generation and hashing.
+ */
+package dev.warren.control.internal.state;

@@ -1,0 +1,37 @@
+package dev.warren.control.internal.store;
+
+import dev.warren.control.internal.store.Rows.AuthKeyRow;
+import dev.warren.control.internal.store.Rows.Contents;
+import dev.warren.control.internal.store.Rows.DomainRow;
+import dev.warren.control.internal.store.Rows.NodeRow;
+import dev.warren.control.internal.store.Rows.UserRow;
+
+/**
+ * Durable state of the control server. Each method is one transaction. Inserting a row also advances its id
+ * counter (and, for a node, the address-index counter) past the row's values, so ids and addresses survive
+ * restarts and are never reused.
+ *
+ * <p>Implementations throw {@link StoreException} on any database failure; the caller then leaves its in-memory
+ * state unchanged.
+ */
+public interface Store extends AutoCloseable {
+    Contents load();
+
+    void insertDomain(DomainRow d);
+
+    void insertUser(UserRow u);
+
+    void insertAuthKey(AuthKeyRow k);
+
+    void markAuthKeyUsed(long id, java.time.Instant usedAt);
+
+    void insertNode(NodeRow n);
+
+    /** Replaces every mutable column of node {@code n.id()}; a missing row is a StoreException. */
+    void updateNode(NodeRow n);
+
+    void deleteNode(long id);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,60 @@
+package dev.warren.control;
+
+import dev.warren.control.internal.map.MapHub;
+import dev.warren.control.internal.metrics.ControlMetrics;
+import dev.warren.control.internal.state.ControlState;
+import dev.warren.control.internal.store.Databases;
+import dev.warren.control.internal.store.JdbcStore;
+import dev.warren.testing.FakeClock;
+import dev.warren.wire.control.CapabilityVersion;
+import dev.warren.wire.control.Hostinfo;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.RegisterRequest;
+import dev.warren.wire.key.MachineKey;
+import dev.warren.wire.key.NodeKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A benchmark-friendly hook: builds a full map for one node of a 10,000-node domain and reports the time; the test
+ * asserts only that the map is complete (timing assertions do not belong on shared machines).
+ */
+class FullMapScaleTest {
+    @TempDir
+    Path dir;
+
+    static final int NODES = 10_000;
+
+    @Test
+    void fullMapOf10kPeers() {
+        FakeClock clock = new FakeClock();
+        try (JdbcStore store = Databases.open(Databases.resolve(null, dir))) {
+            ControlState state = new ControlState(store, clock, ControlOptions.defaults());
+            MapHub hub = new MapHub(state, new ControlMetrics(() -> 0));
+            state.createDomain("big", false);
+            String key = state.createAuthKey(new AuthKeySpec("big", true, false, true, null, null, null));
+            Random r = new Random(1);
+            for (int i = 0; i < NODES; i++) {
+                state.registerWithKey(MachineKey.of(SimNode.randomKey(r)), new RegisterRequest(
+                        CapabilityVersion.CURRENT, NodeKey.of(SimNode.randomKey(r)), null, key,
+                        new Hostinfo("n" + i, null, null), false, null, null));
+            }
+            long self = state.snapshot().nodes().keySet().iterator().next();
+            MapResponse warm = null;
+            for (int i = 0; i < 5; i++) {
+                warm = hub.fullMap(state.snapshot(), self);
+            }
+            long t0 = System.nanoTime();
+            MapResponse m = hub.fullMap(state.snapshot(), self);
+            long micros = (System.nanoTime() - t0) / 1000;
+            System.out.println("full map of " + (NODES - 1) + " peers built in " + micros + " µs");
+            assertEquals(NODES - 1, m.peers().size());
+            assertEquals(warm.peers().size(), m.peers().size());
+        }
+    }
+}

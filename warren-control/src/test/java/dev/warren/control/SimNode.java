@@ -1,0 +1,275 @@
+package dev.warren.control;
+
+import dev.warren.channel.ControlConnection;
+import dev.warren.channel.InMemoryConnections;
+import dev.warren.wire.MalformedMessageException;
+import dev.warren.wire.control.CapabilityVersion;
+import dev.warren.wire.control.ControlJson;
+import dev.warren.wire.control.ControlMessage;
+import dev.warren.wire.control.ErrorMessage;
+import dev.warren.wire.control.Hostinfo;
+import dev.warren.wire.control.MapRequest;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.control.PeerPatch;
+import dev.warren.wire.control.RegisterRequest;
+import dev.warren.wire.control.RegisterResponse;
+import dev.warren.wire.control.UpdateRequest;
+import dev.warren.wire.key.NodeKey;
+import dev.warren.wire.key.PublicKey;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A simulated node for tests: dials the server's protocol handler in memory, registers, streams the map and keeps
+ * its view of the peers by applying each MapResponse exactly as a real node must.
+ */
+final class SimNode implements AutoCloseable {
+    private static final Random SEEDS = new Random(42);
+
+    final PublicKey machine;
+    NodeKey nodeKey;
+    final String hostname;
+    private final ControlServer server;
+    private ControlConnection conn;
+    private Thread reader;
+    private final LinkedBlockingQueue<ControlMessage> others = new LinkedBlockingQueue<>();
+
+    // guarded by this: the node's view
+    private final Map<Long, Node> peers = new HashMap<>();
+    private Node self;
+    private String session;
+    private long lastSeq;
+    private int fullMaps;
+    private int messages;
+    private final List<String> gaps = new ArrayList<>();
+    private ErrorMessage lastError;
+
+    SimNode(ControlServer server, String hostname) {
+        this.server = server;
+        this.hostname = hostname;
+        synchronized (SEEDS) {
+            this.machine = randomKey(SEEDS);
+            this.nodeKey = NodeKey.of(randomKey(SEEDS));
+        }
+    }
+
+    static PublicKey randomKey(Random r) {
+        byte[] b = new byte[32];
+        r.nextBytes(b);
+        return PublicKey.of(b);
+    }
+
+    ControlConnection connect() throws IOException {
+        conn = InMemoryConnections.dialer(machine, server.publicKey(), server.connectionHandler()).connect();
+        return conn;
+    }
+
+    ControlMessage request(ControlMessage m) throws IOException {
+        if (conn == null || !conn.isOpen()) {
+            connect();
+        }
+        conn.send(ControlJson.encode(m));
+        try {
+            return ControlJson.decode(conn.receive());
+        } catch (MalformedMessageException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Sends raw bytes on a fresh connection and returns the decoded reply. */
+    ControlMessage requestRaw(byte[] bytes) throws IOException {
+        connect();
+        conn.send(bytes);
+        try {
+            return ControlJson.decode(conn.receive());
+        } catch (MalformedMessageException e) {
+            throw new IOException(e);
+        }
+    }
+
+    RegisterRequest registerRequest(String authKey) {
+        return new RegisterRequest(CapabilityVersion.CURRENT, nodeKey, null, authKey,
+                new Hostinfo(hostname, "linux", "test"), false, null, null);
+    }
+
+    RegisterResponse register(String authKey) throws IOException {
+        ControlMessage m = request(registerRequest(authKey));
+        if (m instanceof RegisterResponse r) {
+            return r;
+        }
+        throw new IOException("registration refused: " + m);
+    }
+
+    /** Opens a map stream on a fresh connection (resuming the previous session when {@code resume}). */
+    void stream(boolean resume, List<String> endpoints) throws IOException {
+        if (conn != null) {
+            conn.close();
+        }
+        connect();
+        String handle;
+        long seq;
+        synchronized (this) {
+            handle = resume ? session : null;
+            seq = resume ? lastSeq : 0;
+        }
+        ControlConnection c = conn;
+        c.send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, nodeKey, true, null, endpoints, handle,
+                seq)));
+        reader = Thread.ofVirtual().start(() -> readLoop(c));
+    }
+
+    void update(List<String> endpoints) throws IOException {
+        conn.send(ControlJson.encode(new UpdateRequest(endpoints, null)));
+    }
+
+    void disconnect() {
+        if (conn != null) {
+            conn.close();
+        }
+        if (reader != null) {
+            try {
+                reader.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void readLoop(ControlConnection c) {
+        try {
+            while (true) {
+                ControlMessage m = ControlJson.decode(c.receive());
+                if (m instanceof MapResponse r) {
+                    apply(r);
+                } else {
+                    synchronized (this) {
+                        if (m instanceof ErrorMessage e) {
+                            lastError = e;
+                        }
+                        notifyAll();
+                    }
+                    others.add(m);
+                }
+            }
+        } catch (IOException | MalformedMessageException e) {
+            // stream ended
+        }
+    }
+
+    private synchronized void apply(MapResponse r) {
+        messages++;
+        if (r.keepAlive()) {
+            notifyAll();
+            return;
+        }
+        if (r.isFull()) {
+            fullMaps++;
+            peers.clear();
+            r.peers().forEach(p -> peers.put(p.id(), p));
+        } else {
+            if (!r.sessionHandle().equals(session) || r.seq() != lastSeq + 1) {
+                gaps.add("got seq " + r.seq() + " of " + r.sessionHandle() + " after " + lastSeq + " of " + session);
+            }
+            if (r.peersRemoved() != null) {
+                r.peersRemoved().forEach(peers::remove);
+            }
+            if (r.peersChanged() != null) {
+                r.peersChanged().forEach(p -> peers.put(p.id(), p));
+            }
+            if (r.peersChangedPatch() != null) {
+                for (PeerPatch p : r.peersChangedPatch()) {
+                    Node n = peers.get(p.nodeId());
+                    if (n == null) {
+                        gaps.add("patch for unknown peer " + p.nodeId());
+                        continue;
+                    }
+                    peers.put(n.id(), new Node(n.id(), n.name(), n.user(), p.key() != null ? p.key() : n.key(),
+                            p.keyExpiry() != null ? p.keyExpiry() : n.keyExpiry(), n.machine(), n.addresses(),
+                            n.allowedIps(), p.endpoints() != null ? p.endpoints() : n.endpoints(), n.hostinfo(),
+                            n.created(), p.lastSeen() != null ? p.lastSeen() : n.lastSeen(),
+                            p.online() != null ? p.online() : n.online(), n.machineAuthorized(), n.expired(),
+                            n.ephemeral(), n.tags()));
+                }
+            }
+        }
+        if (r.node() != null) {
+            self = r.node();
+        }
+        session = r.sessionHandle();
+        lastSeq = r.seq();
+        notifyAll();
+    }
+
+    synchronized Map<Long, Node> peers() {
+        return Map.copyOf(peers);
+    }
+
+    synchronized Node self() {
+        return self;
+    }
+
+    synchronized int fullMaps() {
+        return fullMaps;
+    }
+
+    synchronized int messages() {
+        return messages;
+    }
+
+    synchronized List<String> gaps() {
+        return List.copyOf(gaps);
+    }
+
+    synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    synchronized ErrorMessage lastError() {
+        return lastError;
+    }
+
+    ControlMessage nextOther(Duration timeout) throws InterruptedException {
+        return others.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits (real time, at most 10 s) until {@code p} holds for this node; fails with {@code what} otherwise. */
+    synchronized void await(String what, Predicate<SimNode> p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!p.test(this)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError(hostname + ": timed out waiting for " + what + "; peers=" + peers.keySet()
+                        + " self=" + (self == null ? null : self.id()) + " gaps=" + gaps + " error=" + lastError);
+            }
+            wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
+    }
+
+    long id() {
+        Node s = self();
+        if (s == null) {
+            throw new IllegalStateException(hostname + " has no self node yet");
+        }
+        return s.id();
+    }
+
+    @Override
+    public void close() {
+        disconnect();
+    }
+
+    static Instant past() {
+        return Instant.ofEpochSecond(123);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.warren.control.internal.store;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * The store contract on PostgreSQL, when {@code WARREN_TEST_POSTGRES_URL} names one (a {@code jdbc:postgresql:}
+ * URL with user and password); each test gets a schema with a random name, dropped afterwards.
+ */
+class PostgresStoreTest extends StoreContract {
+    static String url;
+    String schema;
+
+    @BeforeAll
+    static void needPostgres() {
+        url = System.getenv("WARREN_TEST_POSTGRES_URL");
+        Assumptions.assumeTrue(url != null && !url.isBlank(),
+                "WARREN_TEST_POSTGRES_URL is not set: skipping the PostgreSQL store tests (bin/test sets it)");
+    }
+
+    @Override
+    Store open() throws Exception {
+        schema = "warren_test_" + UUID.randomUUID().toString().replace("-", "");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        }
+        return reopen();
+    }
+
+    @Override
+    Store reopen() {
+        String sep = url.contains("?") ? "&" : "?";
+        return Databases.open(Databases.resolve(url + sep + "currentSchema=" + schema, null));
+    }
+
+    @Override
+    void tearDown() {
+        super.tearDown();
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA " + schema + " CASCADE");
+        } catch (Exception e) {
+            // best effort cleanup
+        }
+    }
+}
