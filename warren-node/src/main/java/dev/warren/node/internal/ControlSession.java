@@ -185,9 +185,10 @@ public final class ControlSession {
         listener.connected(false);
     }
 
+    /** Waits the next back-off delay; the wake-up is scheduled before the listener hears of the disconnection. */
     private void retryAfter(Exception e) {
-        listener.connected(false);
         if (stopped) {
+            listener.connected(false);
             return;
         }
         long delay = backoff.next();
@@ -195,6 +196,7 @@ public final class ControlSession {
         CompletableFuture<Void> w = new CompletableFuture<>();
         wake = w;
         Scheduler.Task t = scheduler.schedule(() -> w.complete(null), delay);
+        listener.connected(false);
         try {
             if (!stopped) {
                 w.get();
