@@ -6,6 +6,11 @@
  * receives whole messages and knows the remote party's static public key; a server hands each accepted connection to
  * a {@link dev.warren.channel.ConnectionHandler} on its own virtual thread; a client obtains connections from a
  * {@link dev.warren.channel.ControlDialer}. {@link dev.warren.channel.InMemoryConnections} implements the SPI in
- * memory for in-process tests; the real transport is Noise IK over an HTTP upgrade.
+ * memory for in-process tests.
+ *
+ * <p>The real transport is {@code Noise_IK_25519_ChaChaPoly_BLAKE2s} over a WebSocket:
+ * {@link dev.warren.channel.ControlChannelServer} installs it into a Javalin configuration,
+ * {@link dev.warren.channel.ControlChannelClient} dials it, and {@link dev.warren.channel.ServerKey} fetches the
+ * server's public key. Wire layout and rationale: this module's README and docs/adr/0007.
  */
 package dev.warren.channel;
