@@ -1,21 +1,26 @@
 package dev.warren.node;
 
-import java.io.IOException;
+import dev.warren.channel.ControlChannelClient;
+import dev.warren.channel.ServerKey;
 
-/** The default network control transport of {@link NodeDaemon}. */
+import java.time.Duration;
+
+/**
+ * The default network control transport of {@link NodeDaemon}: the Noise IK channel of warren-channel
+ * ({@link ControlChannelClient}) and its key endpoint ({@link ServerKey#fetch}).
+ */
 final class ControlTransport {
+    /** How long one connection attempt or key fetch may take. */
+    static final Duration TIMEOUT = Duration.ofSeconds(15);
+
     private ControlTransport() {
     }
 
     static ControlDialerFactory dialers() {
-        return (server, key, machine) -> () -> {
-            throw new IOException("this build has no network control transport yet");
-        };
+        return (server, key, machine) -> ControlChannelClient.dialer(server, key, machine, TIMEOUT);
     }
 
     static ServerKeyFetcher serverKeys() {
-        return server -> {
-            throw new IOException("this build has no network control transport yet");
-        };
+        return server -> ServerKey.fetch(server, TIMEOUT);
     }
 }
