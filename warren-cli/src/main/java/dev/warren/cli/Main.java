@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Warren: a mesh VPN that speaks WireGuard.",
         subcommands = {WgCommand.class, DemoCommand.class, VersionCommand.class, SelfTestCommand.class,
+                dev.warren.cli.node.NodeCommand.class, dev.warren.cli.node.UpCommand.class,
+                dev.warren.cli.node.DownCommand.class, dev.warren.cli.node.LogoutCommand.class,
+                dev.warren.cli.node.StatusCommand.class, dev.warren.cli.node.IpAddrCommand.class,
+                dev.warren.cli.node.PingCommand.class, dev.warren.cli.node.WhoisCommand.class,
                 dev.warren.cli.control.ControlCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'warren help COMMAND' for a command's options. Documentation: README.md and docs/."})

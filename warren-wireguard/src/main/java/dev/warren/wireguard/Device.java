@@ -241,6 +241,36 @@ public final class Device implements UapiDevice, AutoCloseable {
         control.execute(() -> handshakes.sendKeepalive(p));
     }
 
+    /**
+     * Sends one IP packet into the tunnel as if it had been read from the TUN device: routed by its destination
+     * through the allowed IPs, staged on that peer and flushed by the control loop (which starts a handshake when
+     * there is no session). For probes a node makes itself, such as {@code warren ping}.
+     *
+     * @return false when no peer's allowed IPs hold the destination, the packet is malformed or too large, or no
+     *         buffer is free
+     */
+    public boolean injectOutbound(byte[] packet) {
+        if (closing || packet.length == 0 || packet.length > pool.bufferSize() - PacketBuffer.HEADROOM
+                - PacketBuffer.TAILROOM) {
+            return false;
+        }
+        PacketBuffer b = pool.acquire();
+        if (b == null) {
+            drops.count(Drops.Reason.NO_BUFFER);
+            return false;
+        }
+        b.copyFrom(packet, 0, PacketBuffer.HEADROOM, packet.length);
+        b.set(PacketBuffer.HEADROOM, packet.length);
+        Peer p = routeOutbound(b);
+        if (p == null || !p.running) {
+            b.release();
+            return false;
+        }
+        p.stage(b, drops);
+        requestFlush(p);
+        return true;
+    }
+
     // ---- packet-path helpers -----------------------------------------------------------------------------------
 
     /** The peer whose allowed IPs hold the packet's destination, or null (also for malformed packets). */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -37,6 +38,19 @@ class DeviceTest {
             TwoDevices.await("B sees the handshake", () -> t.peerOf(t.b).lastHandshakeEpochNanos() > 0);
             // counters move right after the send returns, which may be after the reply already arrived
             TwoDevices.await("transfer counters", () -> t.peerOf(t.a).txBytes() > 148 && t.peerOf(t.a).rxBytes() > 92);
+        }
+    }
+
+    @Test
+    void injectedOutboundPacketTravelsLikeOneReadFromTheTun() throws Exception {
+        try (TwoDevices t = new TwoDevices()) {
+            byte[] p = t.aToB("injected");
+            assertTrue(t.a.injectOutbound(p), "routed to B");
+            assertArrayEquals(p, t.tunB.take(WAIT), "arrives after the handshake it started");
+            byte[] unroutable = dev.warren.testing.Packets.udp4(TwoDevices.A_IP, IpAddresses.parse("10.9.9.9"), 1, 2,
+                    new byte[1]);
+            assertFalse(t.a.injectOutbound(unroutable));
+            assertFalse(t.a.injectOutbound(new byte[0]));
         }
     }
 

@@ -1,0 +1,113 @@
+package dev.warren.cli.node;
+
+import dev.warren.node.BackendState;
+import dev.warren.node.PeerInfo;
+import dev.warren.node.Status;
+import dev.warren.wire.control.ControlJson;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code warren status}. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show this node and its peers (like `tailscale status`).")
+public final class StatusCommand extends ClientOptions {
+    @Option(names = "--json", description = "Print the full status as JSON.")
+    boolean json;
+
+    @Override
+    int run() throws IOException {
+        Status s = client().status();
+        if (json) {
+            System.out.println(ControlJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
+            return 0;
+        }
+        System.out.print(format(s, Instant.now()));
+        return s.state() == BackendState.Running ? 0 : 1;
+    }
+
+    /** The table: a state line, then one row for this node and one per peer. */
+    static String format(Status s, Instant now) {
+        StringBuilder out = new StringBuilder();
+        switch (s.state()) {
+            case NeedsLogin -> out.append(s.authUrl() != null ? "Logged out. To authenticate, visit: " + s.authUrl()
+                    : "Logged out. Log in with: warren up --login-server URL").append('\n');
+            case Stopped -> out.append("Warren is stopped. Start it with: warren up --login-server ")
+                    .append(s.loginServer()).append('\n');
+            case Starting -> out.append(s.authUrl() != null ? "Starting; to authenticate, visit: " + s.authUrl()
+                    : "Starting: waiting for control at " + s.loginServer()).append('\n');
+            case Running -> {
+                if (!s.controlConnected()) {
+                    out.append("# Control at ").append(s.loginServer())
+                            .append(" is unreachable; connections to known peers keep working.\n");
+                }
+            }
+        }
+        if (s.state() != BackendState.Running && s.peers().isEmpty()) {
+            return out.toString();
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[]{"ADDRESS", "ADDRESS6", "NAME", "ONLINE", "ENDPOINT", "HANDSHAKE", "RX", "TX"});
+        rows.add(new String[]{v(s.selfAddresses(), false), v(s.selfAddresses(), true), s.selfName() + " (this node)",
+                "-", "-", "-", "-", "-"});
+        for (PeerInfo p : s.peers()) {
+            rows.add(new String[]{v(p.addresses(), false), v(p.addresses(), true), p.name(),
+                    p.online() ? "yes" : "no", p.currentEndpoint() == null ? "-" : p.currentEndpoint(),
+                    ago(p.lastHandshake(), now), bytes(p.rxBytes()), bytes(p.txBytes())});
+        }
+        int[] w = new int[rows.getFirst().length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(i == r.length - 1 ? r[i] : String.format("%-" + (w[i] + 2) + "s", r[i]));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String v(List<String> addrs, boolean six) {
+        return addrs.stream().filter(a -> a.contains(":") == six).findFirst().orElse("-");
+    }
+
+    static String ago(Instant t, Instant now) {
+        if (t == null) {
+            return "never";
+        }
+        long s = Math.max(0, Duration.between(t, now).toSeconds());
+        if (s < 120) {
+            return s + "s ago";
+        }
+        if (s < 7200) {
+            return s / 60 + "m ago";
+        }
+        if (s < 172800) {
+            return s / 3600 + "h ago";
+        }
+        return s / 86400 + "d ago";
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,767 @@
+package dev.warren.node;
+
+import dev.warren.channel.ControlDialer;
+import dev.warren.crypto.X25519;
+import dev.warren.node.internal.ControlException;
+import dev.warren.node.internal.ControlSession;
+import dev.warren.node.internal.EngineSync;
+import dev.warren.node.internal.Icmp;
+import dev.warren.node.internal.LocalAddresses;
+import dev.warren.node.internal.NetMap;
+import dev.warren.node.internal.PingTun;
+import dev.warren.node.internal.StateStore;
+import dev.warren.node.internal.Views;
+import dev.warren.wire.control.ControlSettings;
+import dev.warren.wire.control.Hostinfo;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.control.RegisterResponse;
+import dev.warren.wire.datapath.Bind;
+import dev.warren.wire.datapath.TunDevice;
+import dev.warren.wire.key.NodeKey;
+import dev.warren.wire.key.PrivateKey;
+import dev.warren.wire.key.PublicKey;
+import dev.warren.wire.net.IpAddresses;
+import dev.warren.wire.net.IpPrefix;
+import dev.warren.wire.time.Clock;
+import dev.warren.wire.time.Scheduler;
+import dev.warren.wireguard.Device;
+import dev.warren.wireguard.uapi.DeviceState;
+import dev.warren.wireguard.uapi.SetRequest;
+import dev.warren.wireguard.uapi.UapiException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The node's state machine: login, the control session, the network map, and the WireGuard engine it drives.
+ * It needs no Linux: the TUN device, the UDP bind, the control transport and time are all injected.
+ *
+ * <pre>
+ *            up(server, key)                     first full map
+ * NeedsLogin ───────────────▶ Starting ───────────────────────────▶ Running
+ *     ▲                          │  ▲ control fails: back-off, resync    │
+ *     │ logout / fatal error     │  └────────────────────────────────────┘ (engine keeps its peers)
+ *     └──────────────────────────┘          down ▶ Stopped (no session, no peers, keys kept) ── up ▶ Starting
+ * </pre>
+ *
+ * <p>Flow of a map: {@link ControlSession} (its own virtual thread) → {@link NetMap#apply} (full or delta) →
+ * {@link EngineSync#sync} (one atomic SetRequest of the differences) → {@link AddressConfigurer} when our own
+ * addresses changed. Every step runs under {@code mu}, so a peer removed by a delta is gone from the engine when
+ * the session reads the next message.
+ *
+ * <p>Concurrency: public methods may be called from any thread. Lock order: {@code mu} → the engine's config
+ * lock. Never wait for the session thread while holding {@code mu} (its callbacks take {@code mu}).
+ */
+public final class NodeBackend implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("warren.node");
+    /** How long {@link #up} waits for registration and the first map by default. */
+    public static final Duration UP_TIMEOUT = Duration.ofMinutes(2);
+    /** How often the local endpoints are checked for changes. */
+    public static final Duration ENDPOINT_POLL = Duration.ofSeconds(10);
+
+    private final StateStore store;
+    private final PrivateKey machineKey;
+    private final PingTun tun;
+    private final Device device;
+    private final EngineSync engine;
+    private final ControlDialerFactory dialers;
+    private final ServerKeyFetcher serverKeys;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final AddressConfigurer addressConfigurer;
+    private final LocalAddressSource localAddresses;
+    private final SecureRandom rng = new SecureRandom();
+    private final int pingId = new SecureRandom().nextInt(1 << 16);
+    private final AtomicInteger pingSeq = new AtomicInteger();
+
+    private final ReentrantLock mu = new ReentrantLock();
+    // guarded by mu
+    private BackendState state = BackendState.NeedsLogin;
+    // guarded by mu; null when logged out
+    private PrivateKey nodeKey;
+    // guarded by mu
+    private StateStore.Login login;
+    // guarded by mu
+    private final NetMap netmap = new NetMap();
+    // guarded by mu; null when no session runs
+    private ControlSession session;
+    // guarded by mu
+    private String authUrl;
+    // guarded by mu
+    private String user;
+    // guarded by mu
+    private String domain;
+    // guarded by mu
+    private boolean controlConnected;
+    // guarded by mu; the addresses last handed to the AddressConfigurer
+    private List<IpPrefix> appliedAddresses = List.of();
+    // guarded by mu; completed when the pending up() may return
+    private CompletableFuture<Void> upDone;
+    // guarded by mu
+    private Consumer<String> authUrlListener = u -> { };
+    // guarded by mu; the endpoints control last heard
+    private List<String> lastEndpoints = List.of();
+    // guarded by mu
+    private Scheduler.Task endpointPoll;
+    // guarded by mu
+    private boolean closed;
+
+    /**
+     * Builds the backend and starts the engine on {@code tun} and {@code bind} (the bind opens on {@code listenPort},
+     * 0 = any). Reads or creates the machine key in {@code stateDir}; does not contact control (see {@link #up} and
+     * {@link #resume}).
+     */
+    public NodeBackend(Path stateDir, int listenPort, TunDevice tun, Bind bind, ControlDialerFactory dialers,
+                       ServerKeyFetcher serverKeys, Clock clock, Scheduler scheduler, AddressConfigurer addresses)
+            throws IOException {
+        this(stateDir, listenPort, tun, bind, dialers, serverKeys, clock, scheduler, addresses,
+                () -> LocalAddresses.list(tun.name()));
+    }
+
+    /** As above, with the source of the host's underlay addresses (tests give the in-memory network's). */
+    public NodeBackend(Path stateDir, int listenPort, TunDevice tun, Bind bind, ControlDialerFactory dialers,
+                       ServerKeyFetcher serverKeys, Clock clock, Scheduler scheduler, AddressConfigurer addresses,
+                       LocalAddressSource localAddresses) throws IOException {
+        this.store = new StateStore(stateDir);
+        this.machineKey = store.machineKey();
+        this.dialers = Objects.requireNonNull(dialers, "dialers");
+        this.serverKeys = Objects.requireNonNull(serverKeys, "serverKeys");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.addressConfigurer = addresses == null ? AddressConfigurer.NONE : addresses;
+        this.localAddresses = localAddresses;
+        this.nodeKey = store.nodeKey();
+        this.login = store.login();
+        if (nodeKey != null && login.loginServer() != null) {
+            state = BackendState.Stopped;
+        }
+        this.tun = new PingTun(tun, clock);
+        this.device = Device.start(this.tun, bind, Device.Options.defaults(scheduler, "warren").withClock(clock)
+                .withCryptoWorkers(Math.min(4, Math.max(0, Runtime.getRuntime().availableProcessors() - 1))));
+        try {
+            device.apply(new SetRequest(nodeKey, listenPort, null, false, List.of()));
+        } catch (UapiException e) {
+            device.close();
+            throw new IOException("cannot listen on UDP port " + listenPort + ": " + e.getMessage(), e);
+        }
+        this.engine = new EngineSync(device);
+    }
+
+    // ---- commands -------------------------------------------------------------------------------------------
+
+    /** {@link #up(URI, String, String, Consumer, Duration)} with no auth-URL listener and {@link #UP_TIMEOUT}. */
+    public void up(URI loginServer, String authKey, String hostname) throws IOException {
+        up(loginServer, authKey, hostname, u -> { }, UP_TIMEOUT);
+    }
+
+    /**
+     * Logs in (or back in) to {@code loginServer} and starts the control session; returns once registered with the
+     * first network map applied.
+     *
+     * <p>The server's key is fetched and pinned at the first login; a later login to a server presenting another
+     * key is refused until {@link #logout}. Without an auth key the server answers with an auth URL, which goes
+     * to {@code onAuthUrl} while this keeps waiting for the login to finish.
+     *
+     * @throws IOException with control's message (e.g. "auth key has expired") when it refuses the login, or when
+     *                     nothing completes within {@code timeout} (the session keeps trying in the background)
+     */
+    public void up(URI loginServer, String authKey, String hostname, Consumer<String> onAuthUrl, Duration timeout)
+            throws IOException {
+        Objects.requireNonNull(loginServer, "loginServer");
+        StateStore.Login pinned;
+        mu.lock();
+        try {
+            checkOpenLocked();
+            pinned = login;
+        } finally {
+            mu.unlock();
+        }
+        PublicKey serverKey = serverKeyFor(loginServer, pinned);
+        ControlSession old;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        mu.lock();
+        try {
+            checkOpenLocked();
+            old = session;
+            session = null;
+            if (nodeKey == null) {
+                nodeKey = store.newNodeKey();
+            }
+            String host = hostname != null && !hostname.isBlank() ? hostname
+                    : login.hostname() != null ? login.hostname() : defaultHostname();
+            login = new StateStore.Login(loginServer, serverKey, host, true);
+            store.saveLogin(login);
+            if (upDone != null) {
+                upDone.completeExceptionally(new IOException("superseded by another `up`"));
+            }
+            upDone = done;
+            authUrlListener = onAuthUrl == null ? u -> { } : onAuthUrl;
+            authUrl = null;
+            state = BackendState.Starting;
+        } finally {
+            mu.unlock();
+        }
+        if (old != null) {
+            old.stop();
+        }
+        mu.lock();
+        try {
+            checkOpenLocked();
+            if (upDone == done) {
+                startSessionLocked(authKey);
+                if (netmap.haveFull() && controlConnected) {
+                    done.complete(null);
+                }
+            }
+        } finally {
+            mu.unlock();
+        }
+        await(done, timeout, loginServer);
+    }
+
+    private PublicKey serverKeyFor(URI loginServer, StateStore.Login pinned) throws IOException {
+        PublicKey fetched;
+        try {
+            fetched = serverKeys.fetch(loginServer);
+        } catch (IOException e) {
+            if (pinned.serverKey() != null && loginServer.equals(pinned.loginServer())) {
+                LOG.log(System.Logger.Level.WARNING, "cannot fetch the key of {0} ({1}); using the pinned key",
+                        loginServer, e.getMessage());
+                return pinned.serverKey();
+            }
+            throw new IOException("cannot fetch the control server's key from " + loginServer + ": "
+                    + e.getMessage(), e);
+        }
+        if (pinned.serverKey() != null && !pinned.serverKey().equals(fetched)) {
+            throw new IOException("control server " + loginServer + " presents key " + fetched.toBase64()
+                    + ", but this node is pinned to " + pinned.serverKey().toBase64() + " from its login to "
+                    + pinned.loginServer() + "; run `warren logout` first to switch servers");
+        }
+        return fetched;
+    }
+
+    private static void await(CompletableFuture<Void> done, Duration timeout, URI server) throws IOException {
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw new IOException(io.getMessage(), io);
+            }
+            throw new IOException(String.valueOf(c.getMessage()), c);
+        } catch (TimeoutException e) {
+            throw new IOException("no answer from control at " + server + " within " + timeout.toSeconds()
+                    + " s; still trying in the background (see `warren status`)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /**
+     * Starts the control session of a previous login without blocking (the daemon calls it at start): only when
+     * the state directory holds a node key, a login server, its pinned key, and the node was not taken down.
+     *
+     * @return whether a session was started
+     */
+    public boolean resume() {
+        mu.lock();
+        try {
+            if (closed || session != null || nodeKey == null || login.loginServer() == null || login.serverKey() == null
+                    || !login.wantRunning()) {
+                return false;
+            }
+            state = BackendState.Starting;
+            startSessionLocked(null);
+            return true;
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    /** Stops the control session and removes every peer; keys and the login stay, so {@code up} resumes. */
+    public void down() throws IOException {
+        ControlSession old;
+        mu.lock();
+        try {
+            checkOpenLocked();
+            old = session;
+            session = null;
+            failUpLocked(new IOException("taken down"));
+            if (login.loginServer() != null) {
+                login = new StateStore.Login(login.loginServer(), login.serverKey(), login.hostname(), false);
+                store.saveLogin(login);
+            }
+        } finally {
+            mu.unlock();
+        }
+        if (old != null) {
+            old.stop();
+        }
+        mu.lock();
+        try {
+            clearEngineLocked();
+            state = nodeKey == null ? BackendState.NeedsLogin : BackendState.Stopped;
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    /**
+     * Logs the node key out at control (a RegisterRequest with an expiry in the past; if control cannot be reached
+     * the node still logs out locally), then forgets the node key and the pinned server.
+     */
+    public void logout() throws IOException {
+        ControlSession old;
+        PrivateKey key;
+        StateStore.Login l;
+        mu.lock();
+        try {
+            checkOpenLocked();
+            old = session;
+            session = null;
+            key = nodeKey;
+            l = login;
+            failUpLocked(new IOException("logged out"));
+        } finally {
+            mu.unlock();
+        }
+        if (old != null) {
+            old.stop();
+        }
+        if (key != null && l.loginServer() != null && l.serverKey() != null) {
+            try {
+                ControlSession.logout(dialers.create(l.loginServer(), l.serverKey(), machineKey), key, hostinfo(l));
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not tell control about the logout: {0}", e.getMessage());
+            }
+        }
+        mu.lock();
+        try {
+            clearEngineLocked();
+            store.forgetNodeKey();
+            store.forgetLogin();
+            nodeKey = null;
+            login = new StateStore.Login(null, null, null, false);
+            user = null;
+            domain = null;
+            authUrl = null;
+            state = BackendState.NeedsLogin;
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    // ---- queries --------------------------------------------------------------------------------------------
+
+    public Status status() {
+        mu.lock();
+        try {
+            DeviceState ds = device.state();
+            Node self = netmap.self();
+            return new Status(state, authUrl, self == null ? login.hostname() : self.name(),
+                    self == null ? List.of() : Views.addresses(self.addresses()),
+                    nodeKey == null ? null : NodeKey.of(X25519.publicKey(nodeKey)).toString(), user, domain,
+                    login.loginServer() == null ? null : login.loginServer().toString(), controlConnected,
+                    device.listenPort(), Views.peers(netmap.peers(), ds));
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    /** The peer (or this node) that owns {@code address}, from the current network map. */
+    public Optional<PeerInfo> whois(InetAddress address) {
+        mu.lock();
+        try {
+            DeviceState ds = device.state();
+            for (PeerInfo p : Views.peers(netmap.peers(), ds)) {
+                Node n = netmap.peers().stream().filter(x -> x.id() == p.id()).findFirst().orElseThrow();
+                if (Views.owns(n, address)) {
+                    return Optional.of(p);
+                }
+            }
+            Node self = netmap.self();
+            if (self != null && Views.owns(self, address)) {
+                return Optional.of(Views.peer(self, null));
+            }
+            return Optional.empty();
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    /**
+     * Sends one ICMP (or ICMPv6) echo request through the tunnel to a peer, named by name, address or node key,
+     * and waits up to {@code timeout} for the reply, which the peer's kernel sends and this node intercepts.
+     */
+    public PingResult ping(String peer, Duration timeout) throws IOException {
+        Node target;
+        byte[] dst;
+        byte[] src;
+        mu.lock();
+        try {
+            checkOpenLocked();
+            target = Views.find(netmap.peers(), peer);
+            if (target == null) {
+                throw new IOException("no peer named or addressed \"" + peer + "\" in the network map");
+            }
+            byte[] asked = IpAddresses.tryParse(peer);
+            dst = asked != null ? asked : firstAddress(target.addresses(), true);
+            if (dst == null) {
+                dst = firstAddress(target.addresses(), false);
+            }
+            Node self = netmap.self();
+            src = self == null ? null : firstAddress(self.addresses(), dst != null && dst.length == 4);
+            if (dst == null || src == null || src.length != dst.length) {
+                throw new IOException("no address of the same family on " + target.name() + " and this node");
+            }
+        } finally {
+            mu.unlock();
+        }
+        String dstText = IpAddresses.format(dst);
+        int seq = pingSeq.incrementAndGet() & 0xffff;
+        long key = Icmp.key(dst.length == 16, pingId, seq);
+        byte[] payload = new byte[16];
+        rng.nextBytes(payload);
+        CompletableFuture<Long> reply = tun.expect(key);
+        long start = clock.nanoTime();
+        try {
+            int type = dst.length == 4 ? Icmp.V4_ECHO_REQUEST : Icmp.V6_ECHO_REQUEST;
+            if (!device.injectOutbound(Icmp.echo(type, src, dst, pingId, seq, payload))) {
+                return new PingResult(target.name(), dstText, false, -1, "no route to " + dstText + " in the engine");
+            }
+            long at = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new PingResult(target.name(), dstText, true, (at - start) / 1e6, null);
+        } catch (TimeoutException e) {
+            return new PingResult(target.name(), dstText, false, -1, "timed out after " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            return new PingResult(target.name(), dstText, false, -1, String.valueOf(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            tun.forget(key);
+        }
+    }
+
+    private static byte[] firstAddress(List<IpPrefix> prefixes, boolean v4) {
+        if (prefixes != null) {
+            for (IpPrefix p : prefixes) {
+                if (p.isIpv4() == v4) {
+                    return p.address();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The engine, for the daemon's diagnostics and tests. */
+    public Device device() {
+        return device;
+    }
+
+    /** The state directory. */
+    public Path stateDir() {
+        return store.dir();
+    }
+
+    @Override
+    public void close() {
+        ControlSession old;
+        mu.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            old = session;
+            session = null;
+            failUpLocked(new IOException("the node is shutting down"));
+            if (endpointPoll != null) {
+                endpointPoll.cancel();
+            }
+        } finally {
+            mu.unlock();
+        }
+        if (old != null) {
+            old.stop();
+        }
+        device.close();
+    }
+
+    // ---- the session ----------------------------------------------------------------------------------------
+
+    private void checkOpenLocked() throws IOException {
+        if (closed) {
+            throw new IOException("the node is shutting down");
+        }
+    }
+
+    private void startSessionLocked(String authKey) {
+        StateStore.Login l = login;
+        ControlDialer dialer = dialers.create(l.loginServer(), l.serverKey(), machineKey);
+        SessionListener listener = new SessionListener();
+        session = new ControlSession(dialer, this::currentNodeKey, authKey, () -> hostinfo(l), this::endpoints,
+                scheduler, rng, listener);
+        listener.owner = session;
+        if (endpointPoll == null) {
+            endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
+        }
+        session.start();
+    }
+
+    private PrivateKey currentNodeKey() {
+        mu.lock();
+        try {
+            return nodeKey;
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    private static Hostinfo hostinfo(StateStore.Login l) {
+        String v = NodeBackend.class.getPackage().getImplementationVersion();
+        return new Hostinfo(l.hostname(), System.getProperty("os.name", "linux").toLowerCase(java.util.Locale.ROOT),
+                v == null ? "dev" : v);
+    }
+
+    private List<String> endpoints() {
+        int port = device.listenPort();
+        List<String> eps = new ArrayList<>();
+        if (port != 0) {
+            for (InetAddress a : localAddresses.addresses()) {
+                eps.add(LocalAddresses.endpoint(a, port));
+            }
+        }
+        mu.lock();
+        try {
+            lastEndpoints = eps;
+        } finally {
+            mu.unlock();
+        }
+        return eps;
+    }
+
+    /** Every {@link #ENDPOINT_POLL}: if the local endpoints changed, tell control (off the scheduler thread). */
+    private void pollEndpoints() {
+        mu.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
+            if (session == null) {
+                return;
+            }
+        } finally {
+            mu.unlock();
+        }
+        Thread.ofVirtual().name("warren-endpoints").start(() -> {
+            List<String> before;
+            ControlSession s;
+            StateStore.Login l;
+            mu.lock();
+            try {
+                before = lastEndpoints;
+                s = session;
+                l = login;
+            } finally {
+                mu.unlock();
+            }
+            List<String> now = endpoints();
+            if (s != null && !now.equals(before)) {
+                LOG.log(System.Logger.Level.INFO, "local endpoints changed: {0}", now);
+                s.sendUpdate(now, hostinfo(l));
+            }
+        });
+    }
+
+    private void failUpLocked(IOException e) {
+        if (upDone != null) {
+            upDone.completeExceptionally(e);
+            upDone = null;
+        }
+    }
+
+    private void clearEngineLocked() {
+        try {
+            engine.clear();
+        } catch (UapiException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove peers: {0}", e.getMessage());
+        }
+        netmap.clear();
+        controlConnected = false;
+        setAddressesLocked(List.of());
+    }
+
+    private void setAddressesLocked(List<IpPrefix> now) {
+        if (now.equals(appliedAddresses)) {
+            return;
+        }
+        try {
+            addressConfigurer.configure(appliedAddresses, now);
+            appliedAddresses = now;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot configure addresses {0}: {1}", now, e.getMessage());
+        }
+    }
+
+    private void applyMapLocked(MapResponse m) throws IOException {
+        if (!netmap.apply(m)) {
+            return;
+        }
+        ControlSettings s = netmap.settings();
+        if (s != null && s.domain() != null) {
+            domain = s.domain();
+        }
+        List<byte[]> local = new ArrayList<>();
+        for (InetAddress a : localAddresses.addresses()) {
+            local.add(a.getAddress());
+        }
+        try {
+            engine.sync(nodeKey, netmap.peers(), s == null ? 0 : s.persistentKeepalive(), local,
+                    clock.epochNanos() / 1_000_000);
+        } catch (UapiException e) {
+            throw new IOException("cannot apply the network map to the engine: " + e.getMessage(), e);
+        }
+        Node self = netmap.self();
+        if (self != null && self.addresses() != null) {
+            setAddressesLocked(List.copyOf(self.addresses()));
+        }
+    }
+
+    /** Callbacks of one session; they are ignored once that session is no longer the current one. */
+    private final class SessionListener implements ControlSession.Listener {
+        volatile ControlSession owner;
+
+        private boolean currentLocked() {
+            return owner != null && session == owner && !closed;
+        }
+
+        @Override
+        public void connected(boolean connected) {
+            mu.lock();
+            try {
+                if (currentLocked()) {
+                    controlConnected = connected;
+                    if (connected && netmap.haveFull()) {
+                        state = BackendState.Running;
+                        if (upDone != null) {
+                            upDone.complete(null);
+                            upDone = null;
+                        }
+                    }
+                }
+            } finally {
+                mu.unlock();
+            }
+        }
+
+        @Override
+        public void registered(RegisterResponse r) {
+            mu.lock();
+            try {
+                if (currentLocked()) {
+                    user = r.user();
+                    domain = r.domain();
+                    authUrl = null;
+                }
+            } finally {
+                mu.unlock();
+            }
+        }
+
+        @Override
+        public void authUrl(String url) {
+            Consumer<String> l;
+            mu.lock();
+            try {
+                if (!currentLocked()) {
+                    return;
+                }
+                authUrl = url;
+                l = authUrlListener;
+            } finally {
+                mu.unlock();
+            }
+            l.accept(url);
+        }
+
+        @Override
+        public void map(MapResponse m) throws IOException {
+            mu.lock();
+            try {
+                if (currentLocked()) {
+                    applyMapLocked(m);
+                }
+            } finally {
+                mu.unlock();
+            }
+        }
+
+        @Override
+        public void fatal(IOException cause) {
+            mu.lock();
+            try {
+                if (!currentLocked()) {
+                    return;
+                }
+                session = null;
+                controlConnected = false;
+                if (cause instanceof ControlException ce && ce.error().status() == 401) {
+                    state = BackendState.NeedsLogin;
+                } else if (state == BackendState.Starting) {
+                    state = netmap.haveFull() ? BackendState.Stopped : BackendState.NeedsLogin;
+                }
+                LOG.log(System.Logger.Level.WARNING, "control refused this node: {0}", cause.getMessage());
+                failUpLocked(cause);
+            } finally {
+                mu.unlock();
+            }
+        }
+
+        @Override
+        public PrivateKey renewNodeKey() throws IOException {
+            mu.lock();
+            try {
+                nodeKey = store.newNodeKey();
+                return nodeKey;
+            } finally {
+                mu.unlock();
+            }
+        }
+    }
+
+    static String defaultHostname() {
+        try {
+            Path etc = Path.of("/etc/hostname");
+            if (Files.isReadable(etc)) {
+                String h = Files.readString(etc).strip();
+                if (!h.isEmpty()) {
+                    return h;
+                }
+            }
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException | UncheckedIOException e) {
+            return "node";
+        }
+    }
+}

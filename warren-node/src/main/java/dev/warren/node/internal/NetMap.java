@@ -1,0 +1,100 @@
+package dev.warren.node.internal;
+
+import dev.warren.wire.control.ControlSettings;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.control.PeerPatch;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The network map as control last described it: this node, its peers by id, the domain settings.
+ *
+ * <p>{@link #apply} follows the rules of {@link MapResponse}: a non-null {@code peers} replaces the peer list;
+ * otherwise {@code peersRemoved}, then {@code peersChanged}, then {@code peersChangedPatch}; null means unchanged;
+ * keep-alives change nothing. Patches for unknown ids are ignored (a later full map will carry the node).
+ *
+ * <p>Concurrency: not thread-safe; the backend calls it under its lock and hands out copies.
+ */
+public final class NetMap {
+    private Node self;
+    private final Map<Long, Node> peers = new LinkedHashMap<>();
+    private ControlSettings settings;
+    private boolean haveFull;
+
+    /** Applies one message; returns false for a keep-alive. */
+    public boolean apply(MapResponse m) {
+        if (m.keepAlive()) {
+            return false;
+        }
+        if (m.node() != null) {
+            self = m.node();
+        }
+        if (m.settings() != null) {
+            settings = m.settings();
+        }
+        if (m.isFull()) {
+            peers.clear();
+            for (Node n : m.peers()) {
+                peers.put(n.id(), n);
+            }
+            haveFull = true;
+            return true;
+        }
+        if (m.peersRemoved() != null) {
+            for (Long id : m.peersRemoved()) {
+                peers.remove(id);
+            }
+        }
+        if (m.peersChanged() != null) {
+            for (Node n : m.peersChanged()) {
+                peers.put(n.id(), n);
+            }
+        }
+        if (m.peersChangedPatch() != null) {
+            for (PeerPatch p : m.peersChangedPatch()) {
+                Node n = peers.get(p.nodeId());
+                if (n != null) {
+                    peers.put(n.id(), patch(n, p));
+                }
+            }
+        }
+        return true;
+    }
+
+    static Node patch(Node n, PeerPatch p) {
+        return new Node(n.id(), n.name(), n.user(), p.key() != null ? p.key() : n.key(),
+                p.keyExpiry() != null ? p.keyExpiry() : n.keyExpiry(), n.machine(), n.addresses(), n.allowedIps(),
+                p.endpoints() != null ? List.copyOf(p.endpoints()) : n.endpoints(), n.hostinfo(), n.created(),
+                p.lastSeen() != null ? p.lastSeen() : n.lastSeen(), p.online() != null ? p.online() : n.online(),
+                n.machineAuthorized(), n.expired(), n.ephemeral(), n.tags());
+    }
+
+    /** True once a full map has arrived since the node logged in. */
+    public boolean haveFull() {
+        return haveFull;
+    }
+
+    public Node self() {
+        return self;
+    }
+
+    public Collection<Node> peers() {
+        return Collections.unmodifiableCollection(peers.values());
+    }
+
+    public ControlSettings settings() {
+        return settings;
+    }
+
+    public void clear() {
+        self = null;
+        peers.clear();
+        settings = null;
+        haveFull = false;
+    }
+}

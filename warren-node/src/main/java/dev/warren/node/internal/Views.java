@@ -1,0 +1,99 @@
+package dev.warren.node.internal;
+
+import dev.warren.node.PeerInfo;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.key.PublicKey;
+import dev.warren.wire.net.IpAddresses;
+import dev.warren.wire.net.IpPrefix;
+import dev.warren.wireguard.uapi.DeviceState;
+import dev.warren.wireguard.uapi.PeerState;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the public views (status rows, whois answers) from the network map and the engine's state. */
+public final class Views {
+    private Views() {
+    }
+
+    public static List<String> addresses(List<IpPrefix> prefixes) {
+        List<String> out = new ArrayList<>();
+        if (prefixes != null) {
+            for (IpPrefix p : prefixes) {
+                out.add(IpAddresses.format(p.address()));
+            }
+        }
+        return out;
+    }
+
+    public static List<PeerInfo> peers(Collection<Node> nodes, DeviceState state) {
+        Map<PublicKey, PeerState> byKey = new HashMap<>();
+        for (PeerState p : state.peers()) {
+            byKey.put(p.publicKey(), p);
+        }
+        List<PeerInfo> out = new ArrayList<>();
+        for (Node n : nodes) {
+            out.add(peer(n, n.key() == null ? null : byKey.get(n.key().publicKey())));
+        }
+        out.sort((a, b) -> String.valueOf(a.name()).compareTo(String.valueOf(b.name())));
+        return out;
+    }
+
+    public static PeerInfo peer(Node n, PeerState s) {
+        Instant hs = s == null || s.lastHandshakeEpochNanos() == 0 ? null
+                : Instant.ofEpochSecond(0, s.lastHandshakeEpochNanos());
+        return new PeerInfo(n.id(), n.name(), n.user(), addresses(n.addresses()),
+                n.key() == null ? null : n.key().toString(), Boolean.TRUE.equals(n.online()),
+                n.endpoints() == null ? List.of() : List.copyOf(n.endpoints()),
+                s == null || s.endpoint() == null ? null : s.endpoint().toString(), hs,
+                s == null ? 0 : s.rxBytes(), s == null ? 0 : s.txBytes(),
+                n.hostinfo() == null ? null : n.hostinfo().os(), n.tags() == null ? List.of() : List.copyOf(n.tags()));
+    }
+
+    /** True when one of the node's addresses or allowed IPs holds {@code a}. */
+    public static boolean owns(Node n, InetAddress a) {
+        byte[] b = a.getAddress();
+        for (List<IpPrefix> l : new List[]{n.addresses(), n.allowedIps()}) {
+            if (l == null) {
+                continue;
+            }
+            for (IpPrefix p : l) {
+                if (p.contains(b, 0, b.length)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Finds a peer by name (full, or the first label), by address, or by node key text; null if none. */
+    public static Node find(Collection<Node> nodes, String query) {
+        String q = query.toLowerCase(java.util.Locale.ROOT);
+        byte[] ip = IpAddresses.tryParse(query);
+        for (Node n : nodes) {
+            if (n.name() != null) {
+                String name = n.name().toLowerCase(java.util.Locale.ROOT);
+                int dot = name.indexOf('.');
+                if (name.equals(q) || (dot > 0 && name.substring(0, dot).equals(q)) || name.equals(q + ".")) {
+                    return n;
+                }
+            }
+            if (ip != null && n.addresses() != null) {
+                for (IpPrefix p : n.addresses()) {
+                    if (java.util.Arrays.equals(p.address(), ip)) {
+                        return n;
+                    }
+                }
+            }
+            if (n.key() != null && n.key().toString().equalsIgnoreCase(query)) {
+                return n;
+            }
+        }
+        return null;
+    }
+}

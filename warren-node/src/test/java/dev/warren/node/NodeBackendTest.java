@@ -1,0 +1,405 @@
+package dev.warren.node;
+
+import dev.warren.crypto.X25519;
+import dev.warren.node.internal.Icmp;
+import dev.warren.node.internal.StateStore;
+import dev.warren.testing.Packets;
+import dev.warren.wire.control.MapRequest;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.control.PeerPatch;
+import dev.warren.wire.key.NodeKey;
+import dev.warren.wire.net.IpAddresses;
+import dev.warren.wireguard.uapi.PeerState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeBackendTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+
+    private static byte[] udp(Mesh.TestNode from, Mesh.TestNode to, String payload) {
+        return Packets.udp4(IpAddresses.parse(from.v4()), IpAddresses.parse(to.v4()), 1000, 2000, payload.getBytes());
+    }
+
+    private static List<PeerState> enginePeers(Mesh.TestNode n) {
+        return n.backend.device().state().peers();
+    }
+
+    private static NodeKey nodeKeyOf(Mesh.TestNode n) {
+        return NodeKey.parse(n.backend.status().selfNodeKey());
+    }
+
+    @Test
+    void twoNodesComeUpGetEachOtherAndExchangePackets() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("alpha");
+            Mesh.TestNode b = m.up("beta");
+            Status sa = a.backend.status();
+            assertEquals(BackendState.Running, sa.state());
+            assertEquals("alpha", sa.selfName());
+            assertEquals(List.of("100.64.0.1", "fd7a:115c:a1e0::1"), sa.selfAddresses());
+            assertEquals("example.warren", sa.domain());
+            assertEquals("alice", sa.user());
+            assertTrue(sa.controlConnected());
+            Mesh.await("alpha learns beta", () -> enginePeers(a).size() == 1);
+            assertEquals(1, enginePeers(b).size());
+            assertEquals(List.of(List.of("100.64.0.1/32", "fd7a:115c:a1e0::1/128")), a.addressCalls,
+                    "own addresses handed to the AddressConfigurer once");
+
+            byte[] p = udp(a, b, "hello beta");
+            a.tun.inject(p);
+            assertArrayEquals(p, b.tun.take(WAIT), "through the real WireGuard engine");
+            byte[] r = udp(b, a, "hello alpha");
+            b.tun.inject(r);
+            assertArrayEquals(r, a.tun.take(WAIT));
+
+            PeerInfo beta = a.backend.status().peers().getFirst();
+            assertEquals("beta", beta.name());
+            assertEquals(List.of("100.64.0.2", "fd7a:115c:a1e0::2"), beta.addresses());
+            assertTrue(beta.online());
+            assertEquals("192.0.2.2:" + b.backend.device().listenPort(), beta.currentEndpoint());
+            assertNotNull(beta.lastHandshake());
+            Mesh.await("counters", () -> a.backend.status().peers().getFirst().rxBytes() > 0);
+
+            MapRequest first = m.control.mapRequests.getFirst();
+            assertTrue(first.stream());
+            assertEquals(List.of("192.0.2.1:" + a.backend.device().listenPort()), first.endpoints());
+            assertNull(first.sessionHandle());
+        }
+    }
+
+    @Test
+    void peerDeletedByControlDisappearsFromTheEngineWithinASecond() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            Mesh.TestNode c = m.up("c");
+            Mesh.await("a has two peers", () -> enginePeers(a).size() == 2);
+            long cid = m.control.byName("c").id();
+            byte[] cKey = nodeKeyOf(c).publicKey().toBytes();
+            m.control.delete(cid);
+            Mesh.await("c dropped by a", Duration.ofSeconds(1), () -> enginePeers(a).size() == 1);
+            Mesh.await("c dropped by b", Duration.ofSeconds(1), () -> enginePeers(b).size() == 1);
+            assertFalse(Arrays.equals(cKey, enginePeers(a).getFirst().publicKey().toBytes()));
+            assertEquals(List.of("b"), a.backend.status().peers().stream().map(PeerInfo::name).toList());
+        }
+    }
+
+    @Test
+    void unchangedPeersKeepTheirSessionsAndPatchesMoveEndpoints() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            a.tun.inject(udp(a, b, "x"));
+            assertNotNull(b.tun.take(WAIT));
+            long hs = enginePeers(a).getFirst().lastHandshakeEpochNanos();
+            assertTrue(hs > 0);
+            long bid = m.control.byName("b").id();
+            // an online-state patch changes nothing in the engine
+            m.control.sendTo(1, FakeControl.delta(null, null, List.of(new PeerPatch(bid, null, false, null, null, null))));
+            Mesh.await("offline shown", () -> !a.backend.status().peers().getFirst().online());
+            assertEquals(hs, enginePeers(a).getFirst().lastHandshakeEpochNanos(), "session kept");
+            // an endpoint patch moves the engine's endpoint
+            m.control.sendTo(1, FakeControl.delta(null, null, List.of(new PeerPatch(bid, List.of("198.51.100.7:4242"),
+                    null, null, null, null))));
+            Mesh.await("endpoint moved", () -> "198.51.100.7:4242".equals(String.valueOf(enginePeers(a).getFirst().endpoint())));
+            assertEquals(List.of("198.51.100.7:4242"), a.backend.status().peers().getFirst().endpoints());
+        }
+    }
+
+    @Test
+    void controlOutageKeepsTheDataPlaneThenReconnectsWithBackoffAndResyncs() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            Mesh.TestNode c = m.up("c");
+            Mesh.await("peers", () -> enginePeers(a).size() == 2);
+            int before = m.control.mapRequests.size();
+            m.control.dropAll();
+            Mesh.await("disconnected", () -> !a.backend.status().controlConnected());
+            assertEquals(BackendState.Running, a.backend.status().state(), "still running without control");
+            assertEquals(2, enginePeers(a).size(), "peers kept while control is down");
+            byte[] p = udp(a, b, "during the outage");
+            a.tun.inject(p);
+            assertArrayEquals(p, b.tun.take(WAIT));
+
+            // while control is away, c is deleted; the resync's full map must drop it
+            m.control.nodes.remove(nodeKeyOf(c));
+            Thread.sleep(50);
+            assertEquals(before, m.control.mapRequests.size(), "no reconnect before the back-off elapses");
+            m.scheduler.advance(Duration.ofMillis(600)); // first back-off is at most 0.5 s
+            Mesh.await("a reconnected", () -> a.backend.status().controlConnected());
+            Mesh.await("c gone after resync", () -> enginePeers(a).size() == 1);
+            MapRequest resumed = m.control.mapRequests.stream()
+                    .filter(r -> r.nodeKey().equals(nodeKeyOf(a)) && r.sessionHandle() != null).findFirst().orElseThrow();
+            assertTrue(resumed.lastSeq() >= 2, "resumes after the last applied seq: " + resumed.lastSeq());
+            byte[] q = udp(a, b, "after the outage");
+            a.tun.inject(q);
+            assertArrayEquals(q, b.tun.take(WAIT));
+        }
+    }
+
+    @Test
+    void backoffGrowsWhileControlIsUnreachableAndRecovers() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            m.unreachable = true;
+            m.control.dropAll();
+            Mesh.await("disconnected", () -> !a.backend.status().controlConnected());
+            int d0 = m.dials.get();
+            long t0 = m.clock.nanoTime();
+            m.scheduler.advance(Duration.ofMillis(500)); // 1st delay in [0.25, 0.5] s
+            Mesh.await("1st retry", () -> m.dials.get() == d0 + 1);
+            Mesh.await("2nd delay scheduled", () -> m.control.connections.get() >= 0 && m.scheduler.pending() > 0);
+            Thread.sleep(20);
+            m.scheduler.advance(Duration.ofMillis(1000)); // 2nd in [0.5, 1] s
+            Mesh.await("2nd retry", () -> m.dials.get() == d0 + 2);
+            Thread.sleep(20);
+            m.scheduler.advance(Duration.ofMillis(990)); // 3rd in [1, 2] s: not yet
+            Thread.sleep(50);
+            assertEquals(d0 + 2, m.dials.get(), "the delay doubles");
+            m.scheduler.advance(Duration.ofMillis(1010));
+            Mesh.await("3rd retry", () -> m.dials.get() == d0 + 3);
+            assertTrue(m.clock.nanoTime() - t0 >= Duration.ofMillis(1750).toNanos());
+            assertEquals(BackendState.Running, a.backend.status().state());
+            m.unreachable = false;
+            Thread.sleep(20);
+            m.scheduler.advance(Duration.ofSeconds(5));
+            Mesh.await("reconnected", () -> a.backend.status().controlConnected());
+        }
+    }
+
+    @Test
+    void unknownNodeKeyIsFatalAndNeedsANewLogin() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            m.control.nodes.clear();
+            m.control.dropAll();
+            Mesh.await("disconnected", () -> !a.backend.status().controlConnected());
+            int dials = m.dials.get();
+            m.scheduler.advance(Duration.ofMillis(600));
+            Mesh.await("needs login", () -> a.backend.status().state() == BackendState.NeedsLogin);
+            m.scheduler.advance(Duration.ofSeconds(60));
+            Thread.sleep(50);
+            assertEquals(dials + 1, m.dials.get(), "a fatal error stops reconnecting");
+        }
+    }
+
+    @Test
+    void expiredAuthKeyGivesControlsMessage() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.node("a");
+            IOException e = assertThrows(IOException.class, () -> a.backend.up(Mesh.SERVER, FakeControl.EXPIRED_KEY, "a"));
+            assertEquals("auth key has expired", e.getMessage());
+            assertEquals(BackendState.NeedsLogin, a.backend.status().state());
+            assertTrue(enginePeers(a).isEmpty());
+        }
+    }
+
+    @Test
+    void interactiveLoginReportsTheAuthUrlAndWaits() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            m.control.interactive = true;
+            Mesh.TestNode a = m.node("a");
+            CompletableFuture<String> url = new CompletableFuture<>();
+            CompletableFuture<Void> up = CompletableFuture.runAsync(() -> {
+                try {
+                    a.backend.up(Mesh.SERVER, null, "a", url::complete, WAIT);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertTrue(url.get(5, TimeUnit.SECONDS).startsWith("https://control.test/a/"));
+            assertEquals(BackendState.Starting, a.backend.status().state());
+            assertEquals(url.get(), a.backend.status().authUrl());
+            m.control.approved.countDown();
+            up.get(5, TimeUnit.SECONDS);
+            assertEquals(BackendState.Running, a.backend.status().state());
+            assertNull(a.backend.status().authUrl());
+        }
+    }
+
+    @Test
+    void keysAre0600AndReusedAcrossRestartsWhichResumeTheLogin() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            for (String f : List.of(StateStore.MACHINE_KEY, StateStore.NODE_KEY, StateStore.LOGIN)) {
+                assertEquals("rw-------", PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(a.stateDir.resolve(f))), f);
+            }
+            String machine = Files.readString(a.stateDir.resolve(StateStore.MACHINE_KEY));
+            NodeKey key = nodeKeyOf(a);
+            a.backend.close();
+            m.start(a);
+            assertEquals(BackendState.Stopped, a.backend.status().state(), "logged in, not yet resumed");
+            assertTrue(a.backend.resume());
+            Mesh.await("running again", () -> a.backend.status().state() == BackendState.Running);
+            assertEquals(key, nodeKeyOf(a));
+            assertEquals(machine, Files.readString(a.stateDir.resolve(StateStore.MACHINE_KEY)));
+            assertEquals(List.of("100.64.0.1", "fd7a:115c:a1e0::1"), a.backend.status().selfAddresses());
+            assertNull(m.control.registerRequests.getLast().authKey(), "the auth key is not sent again");
+            byte[] p = udp(a, b, "after restart");
+            Mesh.await("b knows a", () -> enginePeers(b).size() == 1);
+            a.tun.inject(p);
+            assertArrayEquals(p, b.tun.take(WAIT));
+        }
+    }
+
+    @Test
+    void aDifferentServerKeyIsRefusedUntilLogout() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            var pinned = m.serverKey;
+            m.serverKey = X25519.publicKey(X25519.generatePrivateKey());
+            IOException e = assertThrows(IOException.class, () -> a.backend.up(Mesh.SERVER, FakeControl.GOOD_KEY, "a"));
+            assertTrue(e.getMessage().contains("pinned to " + pinned.toBase64()), e.getMessage());
+            assertTrue(e.getMessage().contains("warren logout"), e.getMessage());
+            assertEquals(BackendState.Running, a.backend.status().state(), "the refused up changed nothing");
+
+            NodeKey old = nodeKeyOf(a);
+            a.backend.logout();
+            assertEquals(BackendState.NeedsLogin, a.backend.status().state());
+            assertFalse(Files.exists(a.stateDir.resolve(StateStore.NODE_KEY)));
+            assertNotNull(m.control.registerRequests.getLast().expiry(), "logout registers with an expiry");
+            assertTrue(enginePeers(a).isEmpty());
+            assertEquals(List.of(), a.addressCalls.getLast(), "addresses removed");
+
+            a.backend.up(Mesh.SERVER, FakeControl.GOOD_KEY, "a");
+            assertNotEquals(old, nodeKeyOf(a), "a new node key per login");
+            assertEquals(BackendState.Running, a.backend.status().state());
+        }
+    }
+
+    @Test
+    void downRemovesPeersKeepsKeysAndUpResumes() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            NodeKey key = nodeKeyOf(a);
+            a.backend.down();
+            assertEquals(BackendState.Stopped, a.backend.status().state());
+            assertTrue(enginePeers(a).isEmpty());
+            assertFalse(a.backend.status().controlConnected());
+            assertEquals(key, nodeKeyOf(a));
+            a.backend.close();
+            m.start(a);
+            assertFalse(a.backend.resume(), "a node taken down stays down after a restart");
+            a.backend.up(Mesh.SERVER, null, null);
+            assertEquals(key, nodeKeyOf(a));
+            Mesh.await("peer back", () -> enginePeers(a).size() == 1);
+        }
+    }
+
+    @Test
+    void pingInjectsAnEchoRequestAndMeasuresTheReply() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            for (boolean v6 : new boolean[]{false, true}) {
+                CompletableFuture<PingResult> res = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return a.backend.ping(v6 ? b.v6() : "b", WAIT);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                byte[] req = b.tun.take(WAIT);
+                assertNotNull(req, "echo request reached b's host");
+                b.tun.inject(replyTo(req));
+                PingResult r = res.get(5, TimeUnit.SECONDS);
+                assertTrue(r.replied(), String.valueOf(r));
+                assertEquals("b", r.peer());
+                assertEquals(v6 ? "fd7a:115c:a1e0::2" : "100.64.0.2", r.address());
+                assertTrue(r.rttMillis() >= 0);
+                assertNull(a.tun.take(Duration.ofMillis(100)), "the reply is not delivered to a's kernel");
+            }
+            PingResult none = a.backend.ping("b", Duration.ofMillis(200));
+            assertFalse(none.replied());
+            assertTrue(none.error().contains("timed out"));
+            assertThrows(IOException.class, () -> a.backend.ping("nobody", WAIT));
+        }
+    }
+
+    @Test
+    void whoisFindsPeersAndSelf() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            assertEquals("b", a.backend.whois(InetAddress.getByName("100.64.0.2")).orElseThrow().name());
+            assertEquals("b", a.backend.whois(InetAddress.getByName("fd7a:115c:a1e0::2")).orElseThrow().name());
+            assertEquals("a", a.backend.whois(InetAddress.getByName("100.64.0.1")).orElseThrow().name());
+            assertTrue(a.backend.whois(InetAddress.getByName("100.64.0.99")).isEmpty());
+        }
+    }
+
+    @Test
+    void expiredOrUnauthorizedPeersAreNotConfigured() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            Node b = m.control.byName("b");
+            Node expired = new Node(b.id(), b.name(), b.user(), b.key(), b.keyExpiry(), b.machine(), b.addresses(),
+                    b.allowedIps(), b.endpoints(), b.hostinfo(), b.created(), b.lastSeen(), b.online(), true, true,
+                    false, b.tags());
+            m.control.sendTo(1, FakeControl.delta(List.of(expired), null, null));
+            Mesh.await("expired peer removed", () -> enginePeers(a).isEmpty());
+            assertEquals(1, a.backend.status().peers().size(), "still listed in status");
+        }
+    }
+
+    /** The reply b's kernel would send: addresses swapped, reply type, same id/seq/payload. */
+    static byte[] replyTo(byte[] req) {
+        if ((req[0] & 0xf0) == 0x40) {
+            byte[] src = Arrays.copyOfRange(req, 12, 16);
+            byte[] dst = Arrays.copyOfRange(req, 16, 20);
+            ByteBuffer b = ByteBuffer.wrap(req);
+            return Icmp.echo(Icmp.V4_ECHO_REPLY, dst, src, b.getShort(24) & 0xffff, b.getShort(26) & 0xffff,
+                    Arrays.copyOfRange(req, 28, req.length));
+        }
+        assertEquals(58, req[6], "ICMPv6");
+        assertEquals(0, Icmp.checksum(req, 40, req.length - 40,
+                sum16(req, 8, 32) + (req.length - 40) + 58), "ICMPv6 checksum valid");
+        byte[] src = Arrays.copyOfRange(req, 8, 24);
+        byte[] dst = Arrays.copyOfRange(req, 24, 40);
+        ByteBuffer b = ByteBuffer.wrap(req);
+        return Icmp.echo(Icmp.V6_ECHO_REPLY, dst, src, b.getShort(44) & 0xffff, b.getShort(46) & 0xffff,
+                Arrays.copyOfRange(req, 48, req.length));
+    }
+
+    private static long sum16(byte[] a, int off, int len) {
+        long s = 0;
+        for (int i = 0; i < len; i += 2) {
+            s += ((a[off + i] & 0xff) << 8) | (a[off + i + 1] & 0xff);
+        }
+        return s;
+    }
+}
