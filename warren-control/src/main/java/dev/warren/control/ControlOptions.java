@@ -67,6 +67,11 @@ public record ControlOptions(Scheduler scheduler, Duration keepAlive, int persis
                 defaultAuthKeyExpiry, batchInterval, tick, sessionRetention, n, interactiveLoginTimeout);
     }
 
+    public ControlOptions withTick(Duration d) {
+        return new ControlOptions(scheduler, keepAlive, persistentKeepalive, ephemeralTimeout, defaultKeyExpiry,
+                defaultAuthKeyExpiry, batchInterval, d, sessionRetention, backlogMessages, interactiveLoginTimeout);
+    }
+
     private static void positive(Duration d, String name) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " must be a positive duration, got " + d);

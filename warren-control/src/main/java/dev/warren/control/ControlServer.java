@@ -217,6 +217,7 @@ public final class ControlServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        state.markClosed();
         hub.closeAll();
         Javalin h = http;
         if (h != null) {

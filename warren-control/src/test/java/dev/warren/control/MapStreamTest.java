@@ -200,6 +200,10 @@ class MapStreamTest {
 
     @Test
     void keyExpiryOnFakeTimeRemovesNodeFromPeers() throws Exception {
+        f.close();
+        f = new Fixture(dir.resolve("hourly"), ControlOptions.defaults().withBatchInterval(Duration.ofMillis(5))
+                .withTick(Duration.ofHours(1)));
+        f.admin.createDomain("corp", false);
         SimNode a = f.online("corp", "a");
         SimNode b = f.online("corp", "b");
         a.await("b", x -> x.peers().containsKey(b.id()));

@@ -38,6 +38,8 @@ public final class MapHub {
     // sessions by domain id, for fan-out
     private final Map<Long, Set<MapSession>> byDomain = new ConcurrentHashMap<>();
     private final Map<String, MapSession> byHandle = new ConcurrentHashMap<>();
+    // sessions by node id, to retire a node's detached sessions in O(its sessions)
+    private final Map<Long, Set<MapSession>> byNode = new ConcurrentHashMap<>();
 
     public MapHub(ControlState state, ControlMetrics metrics) {
         this.state = state;
@@ -140,15 +142,19 @@ public final class MapHub {
                 }
             }
             // One retained session per node: drop detached ones this new session replaces.
-            for (MapSession m : byHandle.values()) {
-                if (m.nodeId == self.id() && m.isDetached()) {
-                    discard(m);
+            Set<MapSession> mine = byNode.get(self.id());
+            if (mine != null) {
+                for (MapSession m : List.copyOf(mine)) {
+                    if (m.isDetached()) {
+                        discard(m);
+                    }
                 }
             }
             MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId());
             byte[] full = m.startFull(c, s, self);
             byHandle.put(m.handle, m);
             byDomain.computeIfAbsent(self.domainId(), k -> ConcurrentHashMap.newKeySet()).add(m);
+            byNode.computeIfAbsent(self.id(), k -> ConcurrentHashMap.newKeySet()).add(m);
             return new Stream(m, self.id(), List.of(full));
         });
     }
@@ -170,6 +176,10 @@ public final class MapHub {
         Set<MapSession> set = byDomain.get(m.domainId);
         if (set != null) {
             set.remove(m);
+        }
+        Set<MapSession> mine = byNode.get(m.nodeId);
+        if (mine != null) {
+            mine.remove(m); // the (possibly empty) set stays: at most one per node, and no add/remove race
         }
     }
 

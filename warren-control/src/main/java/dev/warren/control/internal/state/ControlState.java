@@ -53,6 +53,8 @@ public final class ControlState {
     // guarded by lock
     private ChangeSink sink = (s, c) -> {
     };
+    // set once when the server shuts down; later store failures are expected and not worth a warning
+    private volatile boolean closed;
     // guarded by lock: open map streams per node id
     private final Map<Long, Integer> streams = new HashMap<>();
 
@@ -91,6 +93,11 @@ public final class ControlState {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The server is shutting down: the store may already be closed. */
+    public void markClosed() {
+        closed = true;
     }
 
     public Snapshot snapshot() {
@@ -534,7 +541,8 @@ public final class ControlState {
                 store.updateNode(row);
             } catch (StoreException ex) {
                 // Online state is not durable; the node still goes offline, only lastSeen is not kept.
-                LOG.log(Level.WARNING, "cannot store lastSeen of node " + nodeId + ": " + ex.getMessage());
+                LOG.log(closed ? Level.FINE : Level.WARNING, "cannot store lastSeen of node " + nodeId + ": "
+                        + ex.getMessage());
                 row = e.row();
             }
             NodeEntry ne = NodeEntry.of(row, e.userLogin(), false, now.toEpochMilli(), now);
