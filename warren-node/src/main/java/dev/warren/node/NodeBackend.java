@@ -560,7 +560,10 @@ public final class NodeBackend implements AutoCloseable {
         return eps;
     }
 
-    /** Every {@link #ENDPOINT_POLL}: if the local endpoints changed, tell control (off the scheduler thread). */
+    /**
+     * Every {@link #ENDPOINT_POLL}, off the scheduler thread: drop peers whose node key expired since the last map,
+     * and if the local endpoints changed, tell control.
+     */
     private void pollEndpoints() {
         mu.lock();
         try {
@@ -575,6 +578,16 @@ public final class NodeBackend implements AutoCloseable {
             mu.unlock();
         }
         Thread.ofVirtual().name("warren-endpoints").start(() -> {
+            mu.lock();
+            try {
+                if (session != null && nodeKey != null && netmap.haveFull()) {
+                    syncEngineLocked();
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "{0}", e.getMessage());
+            } finally {
+                mu.unlock();
+            }
             List<String> before;
             ControlSession s;
             StateStore.Login l;
@@ -632,6 +645,16 @@ public final class NodeBackend implements AutoCloseable {
         if (s != null && s.domain() != null) {
             domain = s.domain();
         }
+        syncEngineLocked();
+        Node self = netmap.self();
+        if (self != null && self.addresses() != null) {
+            setAddressesLocked(List.copyOf(self.addresses()));
+        }
+    }
+
+    /** Makes the engine match the map (differences only; peers whose key expired by now are left out). */
+    private void syncEngineLocked() throws IOException {
+        ControlSettings s = netmap.settings();
         List<byte[]> local = new ArrayList<>();
         for (InetAddress a : localAddresses.addresses()) {
             local.add(a.getAddress());
@@ -641,10 +664,6 @@ public final class NodeBackend implements AutoCloseable {
                     clock.epochNanos() / 1_000_000);
         } catch (UapiException e) {
             throw new IOException("cannot apply the network map to the engine: " + e.getMessage(), e);
-        }
-        Node self = netmap.self();
-        if (self != null && self.addresses() != null) {
-            setAddressesLocked(List.copyOf(self.addresses()));
         }
     }
 

@@ -42,6 +42,7 @@ final class Mesh implements AutoCloseable {
         volatile ChannelTun tun;
         final ChannelBind bind;
         final byte[] underlay;
+        volatile byte[] reported;
         final List<List<String>> addressCalls = new CopyOnWriteArrayList<>();
         NodeBackend backend;
 
@@ -99,7 +100,7 @@ final class Mesh implements AutoCloseable {
         }
         n.backend = new NodeBackend(n.stateDir, 0, n.tun, n.bind, dialers(), keys(), clock, scheduler,
                 (before, after) -> n.addressCalls.add(after.stream().map(Object::toString).toList()),
-                () -> List.of(addr(n.underlay)));
+                () -> List.of(addr(n.reported != null ? n.reported : n.underlay)));
     }
 
     TestNode up(String name) throws IOException {

@@ -376,6 +376,46 @@ class NodeBackendTest {
         }
     }
 
+    @Test
+    void changedLocalEndpointsAreSentAsAnUpdateAndReachPeers() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            m.scheduler.advance(NodeBackend.ENDPOINT_POLL);
+            Thread.sleep(50);
+            assertTrue(m.control.updates.isEmpty(), "nothing changed, nothing sent");
+            b.reported = IpAddresses.parse("203.0.113.9");
+            m.scheduler.advance(NodeBackend.ENDPOINT_POLL);
+            String ep = "203.0.113.9:" + b.backend.device().listenPort();
+            Mesh.await("update sent", () -> !m.control.updates.isEmpty());
+            assertEquals(List.of(ep), m.control.updates.getFirst().endpoints());
+            Mesh.await("a's engine follows", () -> ep.equals(String.valueOf(enginePeers(a).getFirst().endpoint())));
+        }
+    }
+
+    @Test
+    void aPeerWhoseKeyExpiresIsDroppedWithoutWaitingForControl() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            m.up("b");
+            Mesh.await("peer", () -> enginePeers(a).size() == 1);
+            Node b = m.control.byName("b");
+            java.time.Instant soon = java.time.Instant.ofEpochSecond(0, m.clock.epochNanos()).plusSeconds(15);
+            Node expiring = new Node(b.id(), b.name(), b.user(), b.key(), soon, b.machine(), b.addresses(),
+                    b.allowedIps(), b.endpoints(), b.hostinfo(), b.created(), b.lastSeen(), b.online(), true, false,
+                    false, b.tags());
+            m.control.sendTo(1, FakeControl.delta(List.of(expiring), null, null));
+            Thread.sleep(50);
+            assertEquals(1, enginePeers(a).size(), "not expired yet");
+            for (int i = 0; i < 3 && !enginePeers(a).isEmpty(); i++) {
+                m.scheduler.advance(NodeBackend.ENDPOINT_POLL);
+                Thread.sleep(30);
+            }
+            Mesh.await("expired peer dropped", () -> enginePeers(a).isEmpty());
+        }
+    }
+
     /** The reply b's kernel would send: addresses swapped, reply type, same id/seq/payload. */
     static byte[] replyTo(byte[] req) {
         if ((req[0] & 0xf0) == 0x40) {
