@@ -41,7 +41,14 @@ for N in $COUNTS; do
     java -Xmx8g -XX:+UseParallelGC -cp "$ROOT/bench/target/benchmarks.jar" dev.warren.bench.ControlLoad \
         --server "http://127.0.0.1:$PORT" --auth-key "$KEY" --nodes "$N" --concurrency "$CONC" \
         --changes "$CHANGES" --server-pid "$SERVER"
-    grep -h "full_map_build" <(curl -s "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true) | head -5 || true
+    TOKEN=$(cat "$STATE/admin.token")
+    python3 - "$PORT" "$TOKEN" <<'PY' || true
+import sys, urllib.request
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/metrics", headers={"Authorization": "Bearer " + sys.argv[2]})
+for line in urllib.request.urlopen(req, timeout=10).read().decode().splitlines():
+    if not line.startswith("#") and ("map" in line or "jvm_memory_used_bytes{area=\"heap\"" in line):
+        print("   metrics:", line)
+PY
     kill $SERVER; wait $SERVER 2>/dev/null || true
     rm -rf "$STATE"
     trap - EXIT
