@@ -202,6 +202,7 @@ public final class NodeBackend implements AutoCloseable {
             checkOpenLocked();
             old = session;
             session = null;
+            controlConnected = false;
             if (nodeKey == null) {
                 nodeKey = store.newNodeKey();
             }
@@ -226,10 +227,7 @@ public final class NodeBackend implements AutoCloseable {
         try {
             checkOpenLocked();
             if (upDone == done) {
-                startSessionLocked(authKey);
-                if (netmap.haveFull() && controlConnected) {
-                    done.complete(null);
-                }
+                startSessionLocked(authKey); // completes `done` after its first map (see SessionListener.connected)
             }
         } finally {
             mu.unlock();
@@ -318,7 +316,7 @@ public final class NodeBackend implements AutoCloseable {
         }
         mu.lock();
         try {
-            clearEngineLocked();
+            clearEngineLocked(false);
             state = nodeKey == null ? BackendState.NeedsLogin : BackendState.Stopped;
         } finally {
             mu.unlock();
@@ -356,7 +354,7 @@ public final class NodeBackend implements AutoCloseable {
         }
         mu.lock();
         try {
-            clearEngineLocked();
+            clearEngineLocked(true);
             store.forgetNodeKey();
             store.forgetLogin();
             nodeKey = null;
@@ -614,9 +612,9 @@ public final class NodeBackend implements AutoCloseable {
         }
     }
 
-    private void clearEngineLocked() {
+    private void clearEngineLocked(boolean removeKey) {
         try {
-            engine.clear();
+            engine.clear(removeKey);
         } catch (UapiException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot remove peers: {0}", e.getMessage());
         }
@@ -746,7 +744,9 @@ public final class NodeBackend implements AutoCloseable {
                 session = null;
                 controlConnected = false;
                 if (cause instanceof ControlException ce && ce.error().status() == 401) {
+                    // control no longer knows or accepts this node key: its peers will not talk to it either
                     state = BackendState.NeedsLogin;
+                    clearEngineLocked(false);
                 } else if (state == BackendState.Starting) {
                     state = netmap.haveFull() ? BackendState.Stopped : BackendState.NeedsLogin;
                 }

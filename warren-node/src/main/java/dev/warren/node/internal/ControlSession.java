@@ -218,10 +218,14 @@ public final class ControlSession {
 
     private void converse(ControlConnection c) throws IOException {
         RegisterResponse reg = register(c);
-        while (reg.nodeKeyExpired()) {
+        if (reg.nodeKeyExpired()) {
             oldKey = nodeKey.get();
             listener.renewNodeKey();
             reg = register(c);
+            if (reg.nodeKeyExpired()) {
+                throw new ControlException(new ErrorMessage(401, "node_key_expired",
+                        "the node key has expired and control did not accept a new one; run `warren up` again"));
+            }
         }
         while (reg.authUrl() != null && !reg.machineAuthorized()) {
             if (!reg.authUrl().equals(followup)) {
