@@ -208,8 +208,8 @@ public final class NodeBackend implements AutoCloseable {
             }
             String host = hostname != null && !hostname.isBlank() ? hostname
                     : login.hostname() != null ? login.hostname() : defaultHostname();
+            // kept in memory until control accepts the registration: a failed first login pins nothing
             login = new StateStore.Login(loginServer, serverKey, host, true);
-            store.saveLogin(login);
             if (upDone != null) {
                 upDone.completeExceptionally(new IOException("superseded by another `up`"));
             }
@@ -245,8 +245,9 @@ public final class NodeBackend implements AutoCloseable {
                         loginServer, e.getMessage());
                 return pinned.serverKey();
             }
-            throw new IOException("cannot fetch the control server's key from " + loginServer + ": "
-                    + e.getMessage(), e);
+            String m = String.valueOf(e.getMessage());
+            throw new IOException(m.contains(String.valueOf(loginServer.getHost())) ? m
+                    : "cannot fetch the control server's key from " + loginServer + ": " + m, e);
         }
         if (pinned.serverKey() != null && !pinned.serverKey().equals(fetched)) {
             throw new IOException("control server " + loginServer + " presents key " + fetched.toBase64()
@@ -700,6 +701,11 @@ public final class NodeBackend implements AutoCloseable {
                     user = r.user();
                     domain = r.domain();
                     authUrl = null;
+                    try {
+                        store.saveLogin(login);
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.WARNING, "cannot save the login: {0}", e.getMessage());
+                    }
                 }
             } finally {
                 mu.unlock();
@@ -749,6 +755,11 @@ public final class NodeBackend implements AutoCloseable {
                     clearEngineLocked(false);
                 } else if (state == BackendState.Starting) {
                     state = netmap.haveFull() ? BackendState.Stopped : BackendState.NeedsLogin;
+                }
+                try {
+                    login = store.login(); // forget an unaccepted first login and its server key
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "{0}", e.getMessage());
                 }
                 LOG.log(System.Logger.Level.WARNING, "control refused this node: {0}", cause.getMessage());
                 failUpLocked(cause);

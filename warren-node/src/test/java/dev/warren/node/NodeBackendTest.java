@@ -211,6 +211,11 @@ class NodeBackendTest {
             assertEquals("auth key has expired", e.getMessage());
             assertEquals(BackendState.NeedsLogin, a.backend.status().state());
             assertTrue(enginePeers(a).isEmpty());
+            assertFalse(Files.exists(a.stateDir.resolve(StateStore.LOGIN)), "a refused first login pins nothing");
+            m.serverKey = X25519.publicKey(X25519.generatePrivateKey());
+            a.backend.up(Mesh.SERVER, FakeControl.GOOD_KEY, "a");
+            assertEquals(BackendState.Running, a.backend.status().state());
+            assertTrue(Files.exists(a.stateDir.resolve(StateStore.LOGIN)), "pinned once accepted");
         }
     }
 
