@@ -119,10 +119,10 @@ public final class NodeBackend implements AutoCloseable {
     private Consumer<String> authUrlListener = u -> { };
     // guarded by mu; the endpoints control last heard
     private List<String> lastEndpoints = List.of();
-    // guarded by mu
-    private Scheduler.Task endpointPoll;
-    // guarded by mu
-    private boolean closed;
+    // written under mu, and by the scheduler thread (which must not block on mu)
+    private volatile Scheduler.Task endpointPoll;
+    // written under mu; volatile for the scheduler thread
+    private volatile boolean closed;
 
     /**
      * Builds the backend and starts the engine on {@code tun} and {@code bind} (the bind opens on {@code listenPort},
@@ -564,22 +564,17 @@ public final class NodeBackend implements AutoCloseable {
      * and if the local endpoints changed, tell control.
      */
     private void pollEndpoints() {
-        mu.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
-            if (session == null) {
-                return;
-            }
-        } finally {
-            mu.unlock();
+        if (closed) {
+            return; // a task rescheduled while close() ran ends here
         }
+        endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
         Thread.ofVirtual().name("warren-endpoints").start(() -> {
             mu.lock();
             try {
-                if (session != null && nodeKey != null && netmap.haveFull()) {
+                if (closed || session == null) {
+                    return;
+                }
+                if (nodeKey != null && netmap.haveFull()) {
                     syncEngineLocked();
                 }
             } catch (IOException e) {
@@ -679,6 +674,12 @@ public final class NodeBackend implements AutoCloseable {
             mu.lock();
             try {
                 if (currentLocked()) {
+                    if (connected != controlConnected) {
+                        LOG.log(System.Logger.Level.INFO, connected
+                                ? "control at {0}: connected, {1} peers in the map"
+                                : "control at {0}: disconnected; peers stay configured", login.loginServer(),
+                                netmap.peers().size());
+                    }
                     controlConnected = connected;
                     if (connected && netmap.haveFull()) {
                         state = BackendState.Running;
