@@ -441,6 +441,20 @@ class NodeBackendTest {
         }
     }
 
+    @Test
+    void aBusyPortIsAClearError() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            var taken = m.net.bind(IpAddresses.parse("192.0.2.50"));
+            taken.open(41641);
+            var bind = m.net.bind(IpAddresses.parse("192.0.2.50"));
+            IOException e = assertThrows(IOException.class, () -> new NodeBackend(dir.resolve("x"), 41641,
+                    new dev.warren.testing.ChannelTun("x"), bind, m.dialers(), m.keys(), m.clock, m.scheduler,
+                    AddressConfigurer.NONE, List::of));
+            assertTrue(e.getMessage().startsWith("cannot listen on UDP port 41641"), e.getMessage());
+            taken.close();
+        }
+    }
+
     /** Advances fake time in 50 ms steps until {@code cond}; returns the fake milliseconds that took. */
     private static long advanceUntil(Mesh m, java.util.function.BooleanSupplier cond) throws InterruptedException {
         long t0 = m.clock.nanoTime();
