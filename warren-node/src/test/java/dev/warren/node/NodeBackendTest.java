@@ -188,6 +188,22 @@ class NodeBackendTest {
     }
 
     @Test
+    void aSilentControlStreamIsClosedAndReopened() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            int conns = m.control.connections.get();
+            // FakeControl says keepAliveSeconds = 60 and then never sends a keep-alive
+            m.scheduler.advance(Duration.ofSeconds(100));
+            Thread.sleep(50);
+            assertTrue(a.backend.status().controlConnected(), "two intervals have not passed yet");
+            m.scheduler.advance(Duration.ofSeconds(31));
+            Mesh.await("watchdog closed the stream", () -> !a.backend.status().controlConnected());
+            advanceUntil(m, () -> m.control.connections.get() > conns);
+            Mesh.await("reconnected", () -> a.backend.status().controlConnected());
+        }
+    }
+
+    @Test
     void unknownNodeKeyIsFatalAndNeedsANewLogin() throws Exception {
         try (Mesh m = new Mesh(dir)) {
             Mesh.TestNode a = m.up("a");
