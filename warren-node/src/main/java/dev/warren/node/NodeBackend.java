@@ -119,10 +119,10 @@ public final class NodeBackend implements AutoCloseable {
     private Consumer<String> authUrlListener = u -> { };
     // guarded by mu; the endpoints control last heard
     private List<String> lastEndpoints = List.of();
-    // guarded by mu
-    private Scheduler.Task endpointPoll;
-    // guarded by mu
-    private boolean closed;
+    // written under mu, and by the scheduler thread (which must not block on mu)
+    private volatile Scheduler.Task endpointPoll;
+    // written under mu; volatile for the scheduler thread
+    private volatile boolean closed;
 
     /**
      * Builds the backend and starts the engine on {@code tun} and {@code bind} (the bind opens on {@code listenPort},
@@ -202,13 +202,14 @@ public final class NodeBackend implements AutoCloseable {
             checkOpenLocked();
             old = session;
             session = null;
+            controlConnected = false;
             if (nodeKey == null) {
                 nodeKey = store.newNodeKey();
             }
             String host = hostname != null && !hostname.isBlank() ? hostname
                     : login.hostname() != null ? login.hostname() : defaultHostname();
+            // kept in memory until control accepts the registration: a failed first login pins nothing
             login = new StateStore.Login(loginServer, serverKey, host, true);
-            store.saveLogin(login);
             if (upDone != null) {
                 upDone.completeExceptionally(new IOException("superseded by another `up`"));
             }
@@ -226,10 +227,7 @@ public final class NodeBackend implements AutoCloseable {
         try {
             checkOpenLocked();
             if (upDone == done) {
-                startSessionLocked(authKey);
-                if (netmap.haveFull() && controlConnected) {
-                    done.complete(null);
-                }
+                startSessionLocked(authKey); // completes `done` after its first map (see SessionListener.connected)
             }
         } finally {
             mu.unlock();
@@ -247,8 +245,9 @@ public final class NodeBackend implements AutoCloseable {
                         loginServer, e.getMessage());
                 return pinned.serverKey();
             }
-            throw new IOException("cannot fetch the control server's key from " + loginServer + ": "
-                    + e.getMessage(), e);
+            String m = String.valueOf(e.getMessage());
+            throw new IOException(m.contains(String.valueOf(loginServer.getHost())) ? m
+                    : "cannot fetch the control server's key from " + loginServer + ": " + m, e);
         }
         if (pinned.serverKey() != null && !pinned.serverKey().equals(fetched)) {
             throw new IOException("control server " + loginServer + " presents key " + fetched.toBase64()
@@ -318,7 +317,7 @@ public final class NodeBackend implements AutoCloseable {
         }
         mu.lock();
         try {
-            clearEngineLocked();
+            clearEngineLocked(false);
             state = nodeKey == null ? BackendState.NeedsLogin : BackendState.Stopped;
         } finally {
             mu.unlock();
@@ -356,7 +355,7 @@ public final class NodeBackend implements AutoCloseable {
         }
         mu.lock();
         try {
-            clearEngineLocked();
+            clearEngineLocked(true);
             store.forgetNodeKey();
             store.forgetLogin();
             nodeKey = null;
@@ -565,22 +564,17 @@ public final class NodeBackend implements AutoCloseable {
      * and if the local endpoints changed, tell control.
      */
     private void pollEndpoints() {
-        mu.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
-            if (session == null) {
-                return;
-            }
-        } finally {
-            mu.unlock();
+        if (closed) {
+            return; // a task rescheduled while close() ran ends here
         }
+        endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
         Thread.ofVirtual().name("warren-endpoints").start(() -> {
             mu.lock();
             try {
-                if (session != null && nodeKey != null && netmap.haveFull()) {
+                if (closed || session == null) {
+                    return;
+                }
+                if (nodeKey != null && netmap.haveFull()) {
                     syncEngineLocked();
                 }
             } catch (IOException e) {
@@ -614,9 +608,9 @@ public final class NodeBackend implements AutoCloseable {
         }
     }
 
-    private void clearEngineLocked() {
+    private void clearEngineLocked(boolean removeKey) {
         try {
-            engine.clear();
+            engine.clear(removeKey);
         } catch (UapiException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot remove peers: {0}", e.getMessage());
         }
@@ -680,6 +674,12 @@ public final class NodeBackend implements AutoCloseable {
             mu.lock();
             try {
                 if (currentLocked()) {
+                    if (connected != controlConnected) {
+                        LOG.log(System.Logger.Level.INFO, connected
+                                ? "control at {0}: connected, {1} peers in the map"
+                                : "control at {0}: disconnected; peers stay configured", login.loginServer(),
+                                netmap.peers().size());
+                    }
                     controlConnected = connected;
                     if (connected && netmap.haveFull()) {
                         state = BackendState.Running;
@@ -702,6 +702,11 @@ public final class NodeBackend implements AutoCloseable {
                     user = r.user();
                     domain = r.domain();
                     authUrl = null;
+                    try {
+                        store.saveLogin(login);
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.WARNING, "cannot save the login: {0}", e.getMessage());
+                    }
                 }
             } finally {
                 mu.unlock();
@@ -746,9 +751,16 @@ public final class NodeBackend implements AutoCloseable {
                 session = null;
                 controlConnected = false;
                 if (cause instanceof ControlException ce && ce.error().status() == 401) {
+                    // control no longer knows or accepts this node key: its peers will not talk to it either
                     state = BackendState.NeedsLogin;
+                    clearEngineLocked(false);
                 } else if (state == BackendState.Starting) {
                     state = netmap.haveFull() ? BackendState.Stopped : BackendState.NeedsLogin;
+                }
+                try {
+                    login = store.login(); // forget an unaccepted first login and its server key
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "{0}", e.getMessage());
                 }
                 LOG.log(System.Logger.Level.WARNING, "control refused this node: {0}", cause.getMessage());
                 failUpLocked(cause);

@@ -72,6 +72,7 @@ final class FakeControl implements ConnectionHandler {
     final AtomicInteger connections = new AtomicInteger();
     final CountDownLatch approved = new CountDownLatch(1);
     volatile boolean interactive;
+    final java.util.Set<NodeKey> expiredKeys = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final AtomicInteger nextHandle = new AtomicInteger(1);
 
@@ -127,6 +128,9 @@ final class FakeControl implements ConnectionHandler {
         if (r.expiry() != null && r.expiry().isBefore(Instant.now())) {
             nodes.remove(r.nodeKey());
             return new RegisterResponse("alice", "example.warren", false, true, null, null);
+        }
+        if (expiredKeys.contains(r.nodeKey())) {
+            return new RegisterResponse("alice", "example.warren", true, true, null, null);
         }
         if (nodes.containsKey(r.nodeKey())) {
             return new RegisterResponse("alice", "example.warren", true, false, null, null);

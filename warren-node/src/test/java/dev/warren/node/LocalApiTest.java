@@ -79,6 +79,29 @@ class LocalApiTest {
     }
 
     @Test
+    void interactiveLoginStreamsTheAuthUrlThenTheResult() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            m.control.interactive = true;
+            Mesh.TestNode a = m.node("a");
+            Path sock = dir.resolve("api.sock");
+            try (LocalApiServer api = LocalApiServer.start(sock, a.backend)) {
+                java.util.concurrent.CompletableFuture<String> url = new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.CompletableFuture<Status> up = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new LocalApiClient(sock).up(Mesh.SERVER, null, "a", Duration.ofSeconds(10), url::complete);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                assertTrue(url.get(5, java.util.concurrent.TimeUnit.SECONDS).startsWith("https://control.test/a/"));
+                assertEquals(url.get(), new LocalApiClient(sock).status().authUrl(), "status shows the URL meanwhile");
+                m.control.approved.countDown();
+                assertEquals(BackendState.Running, up.get(5, java.util.concurrent.TimeUnit.SECONDS).state());
+            }
+        }
+    }
+
+    @Test
     void malformedRequestsGetErrorsAndTheServerLives() throws Exception {
         try (Mesh m = new Mesh(dir)) {
             Mesh.TestNode a = m.node("a");

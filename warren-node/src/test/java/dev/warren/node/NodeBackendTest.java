@@ -171,24 +171,34 @@ class NodeBackendTest {
             m.control.dropAll();
             Mesh.await("disconnected", () -> !a.backend.status().controlConnected());
             int d0 = m.dials.get();
-            long t0 = m.clock.nanoTime();
-            m.scheduler.advance(Duration.ofMillis(500)); // 1st delay in [0.25, 0.5] s
-            Mesh.await("1st retry", () -> m.dials.get() == d0 + 1);
-            Mesh.await("2nd delay scheduled", () -> m.control.connections.get() >= 0 && m.scheduler.pending() > 0);
-            Thread.sleep(20);
-            m.scheduler.advance(Duration.ofMillis(1000)); // 2nd in [0.5, 1] s
-            Mesh.await("2nd retry", () -> m.dials.get() == d0 + 2);
-            Thread.sleep(20);
-            m.scheduler.advance(Duration.ofMillis(990)); // 3rd in [1, 2] s: not yet
-            Thread.sleep(50);
-            assertEquals(d0 + 2, m.dials.get(), "the delay doubles");
-            m.scheduler.advance(Duration.ofMillis(1010));
-            Mesh.await("3rd retry", () -> m.dials.get() == d0 + 3);
-            assertTrue(m.clock.nanoTime() - t0 >= Duration.ofMillis(1750).toNanos());
+            // fake time until each retry; a measured gap is never shorter than the real delay (the session may
+            // schedule a little after a step), and at most one step plus the session's reaction longer
+            long gap1 = advanceUntil(m, () -> m.dials.get() == d0 + 1);
+            long gap2 = advanceUntil(m, () -> m.dials.get() == d0 + 2);
+            long gap3 = advanceUntil(m, () -> m.dials.get() == d0 + 3);
+            assertTrue(gap1 <= 800, "1st retry after at most 0.5 s: " + gap1);
+            assertTrue(gap2 >= 250 && gap3 >= 500, "delays double: " + gap1 + ", " + gap2 + ", " + gap3);
+            assertTrue(gap3 >= 950, "3rd delay is in [1, 2] s (less one step): " + gap3);
             assertEquals(BackendState.Running, a.backend.status().state());
             m.unreachable = false;
             Thread.sleep(20);
             m.scheduler.advance(Duration.ofSeconds(5));
+            Mesh.await("reconnected", () -> a.backend.status().controlConnected());
+        }
+    }
+
+    @Test
+    void aSilentControlStreamIsClosedAndReopened() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            int conns = m.control.connections.get();
+            // FakeControl says keepAliveSeconds = 60 and then never sends a keep-alive
+            m.scheduler.advance(Duration.ofSeconds(100));
+            Thread.sleep(50);
+            assertTrue(a.backend.status().controlConnected(), "two intervals have not passed yet");
+            m.scheduler.advance(Duration.ofSeconds(31));
+            Mesh.await("watchdog closed the stream", () -> !a.backend.status().controlConnected());
+            advanceUntil(m, () -> m.control.connections.get() > conns);
             Mesh.await("reconnected", () -> a.backend.status().controlConnected());
         }
     }
@@ -217,6 +227,11 @@ class NodeBackendTest {
             assertEquals("auth key has expired", e.getMessage());
             assertEquals(BackendState.NeedsLogin, a.backend.status().state());
             assertTrue(enginePeers(a).isEmpty());
+            assertFalse(Files.exists(a.stateDir.resolve(StateStore.LOGIN)), "a refused first login pins nothing");
+            m.serverKey = X25519.publicKey(X25519.generatePrivateKey());
+            a.backend.up(Mesh.SERVER, FakeControl.GOOD_KEY, "a");
+            assertEquals(BackendState.Running, a.backend.status().state());
+            assertTrue(Files.exists(a.stateDir.resolve(StateStore.LOGIN)), "pinned once accepted");
         }
     }
 
@@ -414,6 +429,57 @@ class NodeBackendTest {
             }
             Mesh.await("expired peer dropped", () -> enginePeers(a).isEmpty());
         }
+    }
+
+    @Test
+    void anExpiredNodeKeyIsRenewedKeepingTheNodesIdentity() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            Mesh.TestNode a = m.up("a");
+            Mesh.TestNode b = m.up("b");
+            Mesh.await("peer", () -> enginePeers(b).size() == 1);
+            NodeKey old = nodeKeyOf(a);
+            String oldFile = Files.readString(a.stateDir.resolve(StateStore.NODE_KEY));
+            m.control.expiredKeys.add(old);
+            m.control.dropAll();
+            Mesh.await("disconnected", () -> !a.backend.status().controlConnected()
+                    && !b.backend.status().controlConnected());
+            m.scheduler.advance(Duration.ofMillis(600));
+            Mesh.await("reconnected", () -> a.backend.status().controlConnected());
+            assertNotEquals(old, nodeKeyOf(a));
+            assertNotEquals(oldFile, Files.readString(a.stateDir.resolve(StateStore.NODE_KEY)), "new key persisted");
+            assertEquals(old, m.control.registerRequests.getLast().oldNodeKey());
+            assertEquals(List.of("100.64.0.1", "fd7a:115c:a1e0::1"), a.backend.status().selfAddresses());
+            Mesh.await("b uses the new key", () -> enginePeers(b).size() == 1
+                    && enginePeers(b).getFirst().publicKey().equals(nodeKeyOf(a).publicKey()));
+            byte[] p = udp(a, b, "with the new key");
+            a.tun.inject(p);
+            assertArrayEquals(p, b.tun.take(WAIT));
+        }
+    }
+
+    @Test
+    void aBusyPortIsAClearError() throws Exception {
+        try (Mesh m = new Mesh(dir)) {
+            var taken = m.net.bind(IpAddresses.parse("192.0.2.50"));
+            taken.open(41641);
+            var bind = m.net.bind(IpAddresses.parse("192.0.2.50"));
+            IOException e = assertThrows(IOException.class, () -> new NodeBackend(dir.resolve("x"), 41641,
+                    new dev.warren.testing.ChannelTun("x"), bind, m.dialers(), m.keys(), m.clock, m.scheduler,
+                    AddressConfigurer.NONE, List::of));
+            assertTrue(e.getMessage().startsWith("cannot listen on UDP port 41641"), e.getMessage());
+            taken.close();
+        }
+    }
+
+    /** Advances fake time in 50 ms steps until {@code cond}; returns the fake milliseconds that took. */
+    private static long advanceUntil(Mesh m, java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long t0 = m.clock.nanoTime();
+        for (int i = 0; i < 2000 && !cond.getAsBoolean(); i++) {
+            m.scheduler.advance(Duration.ofMillis(50));
+            Thread.sleep(3);
+        }
+        assertTrue(cond.getAsBoolean(), "condition never met");
+        return (m.clock.nanoTime() - t0) / 1_000_000;
     }
 
     /** The reply b's kernel would send: addresses swapped, reply type, same id/seq/payload. */

@@ -7,13 +7,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One control connection after its Noise handshake: the pipeline is
@@ -59,8 +59,9 @@ public final class SecureConnection implements ControlConnection {
     private volatile Runnable onConfirmed = () -> { };
 
     /**
-     * @param highWaterBytes bytes of undelivered messages above which {@link #inboxFull()} says so (the JDK transport
-     *     then stops reading); {@code failAboveBytes} of a transport that cannot stop reading fails the connection
+     * @param highWaterBytes bytes of undelivered messages above which {@link #inboxFull()} says so: the JDK transport
+     *     then stops reading until the reader drained half of it; the server, which cannot stop reading, fails the
+     *     connection instead
      */
     public SecureConnection(PublicKey remoteKey, Transport transport, RecordWriter writer, RecordReader reader,
                             long highWaterBytes) {

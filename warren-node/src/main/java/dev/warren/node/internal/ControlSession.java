@@ -37,7 +37,8 @@ import java.util.random.RandomGenerator;
  *    → RegisterResponse.nodeKeyExpired: ask the listener for a new node key, register again
  *    → authUrl and not authorized: report the URL, send a followup, wait for the next response
  * 3. MapRequest(stream, endpoints, sessionHandle + lastSeq of the previous stream to resume)
- * 4. read MapResponses and hand each to the listener in order; keep-alives only prove liveness
+ * 4. read MapResponses and hand each to the listener in order; keep-alives only prove liveness: silence for two
+ *    keep-alive intervals (+10 s) closes the connection (a watchdog on the injected scheduler)
  * 5. on any failure: tell the listener we are disconnected, wait the back-off on the injected scheduler, repeat
  * </pre>
  * The network map and the engine are the listener's: nothing here clears peers when control goes away, so the data
@@ -86,6 +87,8 @@ public final class ControlSession {
     private String sessionHandle;
     private long lastSeq;
     private PrivateKey oldKey;
+    private int keepAliveSeconds;
+    private Scheduler.Task watchdog;
 
     public ControlSession(ControlDialer dialer, Supplier<PrivateKey> nodeKey, String authKey,
                           Supplier<Hostinfo> hostinfo, Supplier<List<String>> endpoints, Scheduler scheduler,
@@ -218,10 +221,14 @@ public final class ControlSession {
 
     private void converse(ControlConnection c) throws IOException {
         RegisterResponse reg = register(c);
-        while (reg.nodeKeyExpired()) {
+        if (reg.nodeKeyExpired()) {
             oldKey = nodeKey.get();
             listener.renewNodeKey();
             reg = register(c);
+            if (reg.nodeKeyExpired()) {
+                throw new ControlException(new ErrorMessage(401, "node_key_expired",
+                        "the node key has expired and control did not accept a new one; run `warren up` again"));
+            }
         }
         while (reg.authUrl() != null && !reg.machineAuthorized()) {
             if (!reg.authUrl().equals(followup)) {
@@ -239,28 +246,65 @@ public final class ControlSession {
                 endpoints.get(), sessionHandle, lastSeq)));
         streaming = true;
         boolean first = true;
-        while (!stopped) {
-            ControlMessage m = receive(c);
-            switch (m) {
-                case MapResponse r -> {
-                    if (!r.keepAlive()) {
-                        if (r.sessionHandle() != null && !r.sessionHandle().equals(sessionHandle)) {
-                            sessionHandle = r.sessionHandle();
+        try {
+            while (!stopped) {
+                armWatchdog(c);
+                ControlMessage m = receive(c);
+                switch (m) {
+                    case MapResponse r -> {
+                        if (r.settings() != null && r.settings().keepAliveSeconds() > 0) {
+                            keepAliveSeconds = r.settings().keepAliveSeconds();
                         }
-                        lastSeq = r.seq();
+                        if (!r.keepAlive()) {
+                            if (r.sessionHandle() != null && !r.sessionHandle().equals(sessionHandle)) {
+                                sessionHandle = r.sessionHandle();
+                            }
+                            lastSeq = r.seq();
+                        }
+                        listener.map(r);
+                        if (first) {
+                            first = false;
+                            backoff.reset();
+                            listener.connected(true);
+                        }
                     }
-                    listener.map(r);
-                    if (first) {
-                        first = false;
-                        backoff.reset();
-                        listener.connected(true);
-                    }
+                    case ErrorMessage e -> throw new ControlException(e);
+                    default -> LOG.log(System.Logger.Level.DEBUG, "control sent an unexpected {0}",
+                            m.getClass().getSimpleName());
                 }
-                case ErrorMessage e -> throw new ControlException(e);
-                default -> LOG.log(System.Logger.Level.DEBUG, "control sent an unexpected {0}",
-                        m.getClass().getSimpleName());
+            }
+        } finally {
+            Scheduler.Task w = watchdog;
+            if (w != null) {
+                w.cancel();
             }
         }
+    }
+
+    /**
+     * (Re)starts the liveness timer of a map stream: control sends a keep-alive every {@code keepAliveSeconds} on
+     * an idle stream, so silence for {@link #silenceNanos} means the connection is dead even if TCP has not noticed;
+     * the timer then closes it, which makes the loop reconnect.
+     */
+    private void armWatchdog(ControlConnection c) {
+        Scheduler.Task old = watchdog;
+        if (old != null) {
+            old.cancel();
+        }
+        long silence = silenceNanos(keepAliveSeconds);
+        watchdog = scheduler.schedule(() -> Thread.ofVirtual().name("warren-control-watchdog").start(() -> {
+            if (conn == c && !stopped) {
+                LOG.log(System.Logger.Level.WARNING, "control: no message for {0} s; reconnecting",
+                        silence / 1_000_000_000L);
+                c.close();
+            }
+        }), silence);
+    }
+
+    /** Two keep-alive intervals and ten seconds (150 s before control has said its interval). */
+    static long silenceNanos(int keepAliveSeconds) {
+        int k = keepAliveSeconds > 0 ? keepAliveSeconds : 70;
+        return (2L * k + 10) * 1_000_000_000L;
     }
 
     private RegisterResponse register(ControlConnection c) throws IOException {

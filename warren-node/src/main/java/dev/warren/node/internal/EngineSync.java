@@ -106,13 +106,16 @@ public final class EngineSync {
         }
     }
 
-    /** Removes every peer (down, logout); the private key stays until the next sync. */
-    public void clear() throws UapiException {
-        if (applied.isEmpty()) {
+    /** Removes every peer (down, logout) and, with {@code removeKey}, the engine's private key too. */
+    public void clear(boolean removeKey) throws UapiException {
+        if (applied.isEmpty() && !(removeKey && appliedKey != null)) {
             return;
         }
-        device.apply(new SetRequest(null, null, null, true, List.of()));
+        device.apply(new SetRequest(removeKey ? PrivateKey.of(new byte[32]) : null, null, null, true, List.of()));
         applied.clear();
+        if (removeKey) {
+            appliedKey = null;
+        }
     }
 
     /** The peers the engine has now, by key (for status). */
