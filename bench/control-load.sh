@@ -24,7 +24,7 @@ JDK=$(find_jdk) || { echo "no JDK 25 found" >&2; exit 1; }
 export JAVA_HOME=$JDK PATH=$JDK/bin:$PATH
 "$ROOT/bin/warren" version >/dev/null   # builds the jar if needed
 [ -f "$ROOT/bench/target/benchmarks.jar" ] || (cd "$ROOT" && mvn -q -B -o -DskipTests package -pl bench -am)
-ulimit -n 200000 2>/dev/null || ulimit -n 65536
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 JAR=$ROOT/warren-cli/target/warren.jar
 for N in $COUNTS; do
     STATE=$(mktemp -d /tmp/warren-load.XXXXXX)
