@@ -184,7 +184,8 @@ class MapStreamTest {
                         continue;
                     }
                     Node p = peers.get(v.id());
-                    if (p == null || !p.endpoints().equals(currentEndpoints(v.id())) || !Boolean.TRUE.equals(p.online())) {
+                    if (p == null || !p.endpoints().equals(currentEndpoints(v.id()))
+                            || !Boolean.TRUE.equals(p.online())) {
                         return false;
                     }
                 }

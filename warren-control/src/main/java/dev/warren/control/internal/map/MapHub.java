@@ -89,14 +89,15 @@ public final class MapHub {
 
     /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
     static List<Node> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
-        List<Node> peers = new ArrayList<>();
+        List<Node> peers = new ArrayList<>(s.nodes().size());
         long domain = self.domainId();
-        for (NodeEntry e : s.nodes().values()) {
-            if (e.domainId() == domain && e.id() != self.id() && e.visible()) {
+        long selfId = self.id();
+        s.forEachNode(e -> {
+            if (e.domainId() == domain && e.id() != selfId && e.visible()) {
                 peers.add(e.wire());
                 known.add(e.id());
             }
-        }
+        });
         return peers;
     }
 
