@@ -258,6 +258,10 @@ class MapStreamTest {
         }
         SimNode ok = f.online("corp", "fine");
         assertNotNull(ok.self());
+        ok.update(java.util.Collections.nCopies(65, "192.0.2.1:1"));
+        ok.await("too many endpoints refused", x -> x.lastError() != null);
+        assertEquals("invalid_endpoints", ok.lastError().code());
+        assertTrue(ok.lastError().message().contains("'endpoints'"));
     }
 
     @Test

@@ -97,7 +97,13 @@ public final class ProtocolHandler implements ConnectionHandler {
                                 throw new Fatal(new ErrorMessage(400, "no_stream",
                                         "an update request needs an open map stream on this connection"));
                             }
-                            state.update(stream.nodeId(), u.endpoints(), u.hostinfo());
+                            checkReport(u.endpoints(), u.hostinfo());
+                            try {
+                                state.update(stream.nodeId(), u.endpoints(), u.hostinfo());
+                            } catch (StoreException e) {
+                                reply(conn, new ErrorMessage(503, "store_unavailable",
+                                        "the server cannot save the update now; send it again later"));
+                            }
                         }
                         default -> throw new Fatal(new ErrorMessage(400, "unexpected_message",
                                 "a node must not send a '" + m.getClass().getSimpleName() + "'"));
@@ -148,7 +154,44 @@ public final class ProtocolHandler implements ConnectionHandler {
         if (missing != null) {
             throw new Fatal(new ErrorMessage(400, "missing_field", "field '" + missing + "' is required"));
         }
+        switch (m) {
+            case RegisterRequest r -> checkReport(null, r.hostinfo());
+            case MapRequest r -> checkReport(r.endpoints(), r.hostinfo());
+            default -> {
+            }
+        }
         return m;
+    }
+
+    /** Most endpoints a node may report. */
+    static final int MAX_ENDPOINTS = 64;
+    /** Longest endpoint text ("[v6]:port" fits in 47). */
+    static final int MAX_ENDPOINT_LENGTH = 64;
+    /** Longest host info field. */
+    static final int MAX_HOSTINFO_FIELD = 255;
+
+    /** Bounds on what a node reports, so one node cannot bloat every peer's map; names the offending field. */
+    static void checkReport(java.util.List<String> endpoints, dev.warren.wire.control.Hostinfo h) throws Fatal {
+        if (endpoints != null) {
+            if (endpoints.size() > MAX_ENDPOINTS) {
+                throw new Fatal(new ErrorMessage(400, "invalid_endpoints", "field 'endpoints' has "
+                        + endpoints.size() + " entries; at most " + MAX_ENDPOINTS + " are allowed"));
+            }
+            for (String e : endpoints) {
+                if (e == null || e.isEmpty() || e.length() > MAX_ENDPOINT_LENGTH) {
+                    throw new Fatal(new ErrorMessage(400, "invalid_endpoints",
+                            "field 'endpoints' holds an empty, null or over-long entry"));
+                }
+            }
+        }
+        if (h != null) {
+            for (String[] f : new String[][]{{"hostname", h.hostname()}, {"os", h.os()}, {"version", h.version()}}) {
+                if (f[1] != null && f[1].length() > MAX_HOSTINFO_FIELD) {
+                    throw new Fatal(new ErrorMessage(400, "invalid_hostinfo", "field 'hostinfo." + f[0]
+                            + "' is longer than " + MAX_HOSTINFO_FIELD + " characters"));
+                }
+            }
+        }
     }
 
     private ControlMessage register(MachineKey machine, RegisterRequest r) throws Fatal, InterruptedException {
