@@ -344,6 +344,16 @@ class MapStreamTest {
     }
 
     @Test
+    void authUrlUsesThePublicUrl() throws Exception {
+        f.close();
+        f = new Fixture(dir.resolve("public"), ControlOptions.defaults()
+                .withPublicUrl(java.net.URI.create("https://control.example.com/")));
+        SimNode n = f.node("web");
+        var r = assertInstanceOf(RegisterResponse.class, n.request(n.registerRequest(null)));
+        assertTrue(r.authUrl().startsWith("https://control.example.com/register/"), r.authUrl());
+    }
+
+    @Test
     void mapRequestForUnknownNodeIs401() throws Exception {
         SimNode n = f.node("ghost");
         var reply = n.request(new MapRequest(CapabilityVersion.CURRENT, n.nodeKey, true, null, null, null, 0));

@@ -1,5 +1,6 @@
 package dev.warren.cli.control;
 
+import dev.warren.control.ControlOptions;
 import dev.warren.control.ControlServer;
 import dev.warren.control.ControlServerConfig;
 import dev.warren.wire.time.Clock;
@@ -28,6 +29,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " in the state directory.")
     String db;
 
+    @Option(names = "--url", paramLabel = "URL",
+            description = "The URL nodes reach this server at (for interactive login links), e.g."
+                    + " https://control.example.com; default: the listen address.")
+    String publicUrl;
+
     record HostPort(String host, int port) {
         static HostPort parse(String s) {
             int colon = s.lastIndexOf(':');
@@ -53,7 +59,16 @@ final class ServeCommand implements Callable<Integer> {
         ControlServer server;
         try {
             HostPort hp = HostPort.parse(listen);
-            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system()));
+            ControlOptions options = ControlOptions.defaults();
+            if (publicUrl != null) {
+                try {
+                    options = options.withPublicUrl(java.net.URI.create(publicUrl));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--url '" + publicUrl + "': " + e.getMessage());
+                }
+            }
+            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system()),
+                    options);
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("warren control serve: " + e.getMessage());
             return 1;
