@@ -39,7 +39,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Pipeline: connect (HTTP upgrade) → send Noise message 1 as the first binary message → the listener thread reads
  * message 2, checks it (a wrong server key shows up here: the server cannot decrypt message 1 and closes with
- * 1008) and splits the transport keys → records as described in {@code dev.warren.channel.internal.Records}.
+ * 1008) and splits the transport keys → the caller sends the key confirmation record → records as described in
+ * {@code dev.warren.channel.internal.Records}.
  * The whole of connect and handshake is bounded by {@code timeout}.
  */
 public final class ControlChannelClient {
@@ -111,7 +112,7 @@ public final class ControlChannelClient {
             try {
                 return new SecureConnection(serverKey, t,
                         new RecordWriter(Aead.create(), AeadKey.of(keys.sendKey())),
-                        new RecordReader(Aead.create(), AeadKey.of(keys.receiveKey())),
+                        new RecordReader(Aead.create(), AeadKey.of(keys.receiveKey()), false),
                         INBOX_HIGH_WATER_BYTES);
             } finally {
                 keys.destroy();
@@ -124,6 +125,7 @@ public final class ControlChannelClient {
                     .buildAsync(uri, transport), deadline, uri, timeout);
             await(ws.sendBinary(java.nio.ByteBuffer.wrap(message1), true), deadline, uri, timeout);
             SecureConnection conn = await(transport.ready(), deadline, uri, timeout);
+            conn.sendConfirmation();
             done = true;
             return conn;
         } finally {

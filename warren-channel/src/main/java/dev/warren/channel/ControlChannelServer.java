@@ -38,13 +38,15 @@ import java.util.concurrent.TimeUnit;
  * <ol>
  *   <li>upgrade: idle timeout {@value #HANDSHAKE_TIMEOUT_SECONDS} s until the handshake is done, message size
  *       limited to one record;</li>
- *   <li>handshake: the first binary message is Noise IK message 1; on success the server learns and has proven the
- *       client's machine key, writes message 2 and splits the transport keys; on failure it closes the session with
- *       1008 and logs (rate-limited);</li>
+ *   <li>handshake: the first binary message is Noise IK message 1; on success the server learns the client's
+ *       machine key, writes message 2 and splits the transport keys; on failure it closes the session with 1008 and
+ *       logs (rate-limited);</li>
+ *   <li>key confirmation: the client's first record proves it holds the transport keys (message 1 alone could be
+ *       a replay); only then does the connection count;</li>
  *   <li>records: every later binary message is a record, decrypted and reassembled by the
  *       {@link SecureConnection} as it arrives; whole messages wait for the handler's {@code receive()};</li>
- *   <li>handler: a new virtual thread sends message 2, then runs {@link ConnectionHandler#handle}; when it returns
- *       or throws, the connection is closed (WebSocket 1000).</li>
+ *   <li>handler: on confirmation a new virtual thread runs {@link ConnectionHandler#handle}; when it returns or
+ *       throws, the connection is closed (WebSocket 1000).</li>
  * </ol>
  * Keep-alive: after the handshake the idle timeout is {@value #IDLE_TIMEOUT_MINUTES} minutes and the server pings
  * every {@value #PING_SECONDS} s, which the client answers, so an idle connection stays up indefinitely while the
@@ -206,20 +208,28 @@ public final class ControlChannelServer {
         try {
             conn = new SecureConnection(machineKey, session.transport,
                     new RecordWriter(Aead.create(), AeadKey.of(keys.sendKey())),
-                    new RecordReader(Aead.create(), AeadKey.of(keys.receiveKey())),
+                    new RecordReader(Aead.create(), AeadKey.of(keys.receiveKey()), true),
                     INBOX_LIMIT_BYTES);
         } finally {
             keys.destroy();
         }
         session.connection = conn;
-        ctx.session.setIdleTimeout(timing.idleTimeout());
-        ctx.enableAutomaticPings(timing.pingInterval().toMillis(), TimeUnit.MILLISECONDS);
-        Thread.ofVirtual().name("control-conn-" + machineKey.toBase64().substring(0, 8)).start(() -> serve(conn, message2));
+        // Message 1 alone proves nothing about liveness (it can be replayed): the handler starts only when the
+        // client's key confirmation record arrives; until then the handshake timeout still applies.
+        conn.onConfirmed(() -> {
+            ctx.session.setIdleTimeout(timing.idleTimeout());
+            ctx.enableAutomaticPings(timing.pingInterval().toMillis(), TimeUnit.MILLISECONDS);
+            Thread.ofVirtual().name("control-conn-" + machineKey.toBase64().substring(0, 8)).start(() -> serve(conn));
+        });
+        session.transport.sendBinary(ByteBuffer.wrap(message2)).whenComplete((ok, error) -> {
+            if (error != null) {
+                conn.onTransportError(error);
+            }
+        });
     }
 
-    private void serve(SecureConnection conn, byte[] message2) {
+    private void serve(SecureConnection conn) {
         try (conn) {
-            conn.sendHandshake(message2);
             handler.handle(conn);
         } catch (EOFException e) {
             LOG.debug("control channel: {} closed while its handler read: {}", conn.remoteKey(), e.getMessage());

@@ -143,6 +143,24 @@ class ControlChannelTest {
     }
 
     @Test
+    void slowReaderPushesBackAndLosesNothing() throws Exception {
+        int count = 40;
+        TestServer s = server(c -> {
+            for (int i = 0; i < count; i++) {
+                byte[] m = random(1 << 20, i);
+                c.send(m);
+            }
+            c.receive(); // wait for the client's goodbye
+        });
+        ControlConnection c = connect(s);
+        Thread.sleep(1_000); // the client stops reading from the socket above its high-water mark
+        for (int i = 0; i < count; i++) {
+            assertArrayEquals(random(1 << 20, i), c.receive(), "message " + i);
+        }
+        c.send(new byte[0]);
+    }
+
+    @Test
     void wrongServerKeyFailsQuicklyAndServerKeepsServing() throws Exception {
         TestServer s = server(TestServer::echo);
         PublicKey wrong = X25519.publicKey(X25519.generatePrivateKey());
@@ -264,6 +282,21 @@ class ControlChannelTest {
         TestServer s = server(TestServer::echo);
         assertEquals(s.publicKey, ServerKey.fetch(s.base(), TIMEOUT));
         assertEquals(s.publicKey, ServerKey.fetch(java.net.URI.create(s.base() + "/"), TIMEOUT));
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.base() + "/key")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, resp.statusCode());
+            assertEquals("{\"publicKey\":\"" + s.publicKey.toBase64() + "\",\"capabilityVersion\":"
+                    + dev.warren.wire.control.CapabilityVersion.CURRENT + "}", resp.body());
+            assertTrue(resp.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+        }
+    }
+
+    @Test
+    void badUrlsFailWithIoException() {
+        assertThrows(IOException.class, () -> ControlChannelClient.connect(java.net.URI.create("ftp://127.0.0.1"),
+                machinePublic, machine, TIMEOUT));
+        assertThrows(IOException.class, () -> ServerKey.fetch(java.net.URI.create("ftp://127.0.0.1"), TIMEOUT));
     }
 
     @Test

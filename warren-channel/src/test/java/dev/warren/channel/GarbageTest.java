@@ -37,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GarbageTest {
     private final BlockingQueue<String> handlerOutcomes = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger handlerStarts = new java.util.concurrent.atomic.AtomicInteger();
     private final TestServer server = new TestServer(c -> {
+        handlerStarts.incrementAndGet();
         try {
             TestServer.echo(c);
         } catch (Exception e) {
@@ -172,12 +174,42 @@ class GarbageTest {
         assertNotNull(m2);
         hs.readMessage(m2);
         TransportKeys keys = hs.split();
-        return new Session(ws, raw, new RecordWriter(Aead.create(), AeadKey.of(keys.sendKey())),
-                new RecordReader(Aead.create(), AeadKey.of(keys.receiveKey())));
+        RecordWriter writer = new RecordWriter(Aead.create(), AeadKey.of(keys.sendKey()));
+        ws.sendBinary(ByteBuffer.wrap(writer.sealConfirmation()), true).get(5, TimeUnit.SECONDS);
+        return new Session(ws, raw, writer, new RecordReader(Aead.create(), AeadKey.of(keys.receiveKey()), false));
     }
 
     private static void send(Session s, byte[] record) throws Exception {
         s.ws.sendBinary(ByteBuffer.wrap(record), true).get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void replayedHandshakeNeverReachesTheHandler() throws Exception {
+        NoiseHandshake hs = initiator(X25519.generatePrivateKey());
+        byte[] m1 = hs.writeMessage(new byte[0]);
+        for (int i = 0; i < 3; i++) {
+            Raw raw = new Raw();
+            WebSocket ws = open(raw);
+            ws.sendBinary(ByteBuffer.wrap(m1), true).get(5, TimeUnit.SECONDS);
+            assertNotNull(raw.messages.poll(5, TimeUnit.SECONDS), "message 2");
+            ws.abort();
+        }
+        assertServerAlive();
+        assertEquals(1, handlerStarts.get(), "only the real client's connection reached the handler");
+    }
+
+    @Test
+    void firstRecordMustBeTheKeyConfirmation() throws Exception {
+        Raw raw = new Raw();
+        WebSocket ws = open(raw);
+        NoiseHandshake hs = initiator(X25519.generatePrivateKey());
+        ws.sendBinary(ByteBuffer.wrap(hs.writeMessage(new byte[0])), true).get(5, TimeUnit.SECONDS);
+        hs.readMessage(raw.messages.poll(5, TimeUnit.SECONDS));
+        RecordWriter writer = new RecordWriter(Aead.create(), AeadKey.of(hs.split().sendKey()));
+        ws.sendBinary(ByteBuffer.wrap(writer.seal("hi".getBytes()).getFirst()), true).get(5, TimeUnit.SECONDS);
+        assertEquals(1002, closeStatus(raw));
+        assertServerAlive();
+        assertEquals(1, handlerStarts.get());
     }
 
     @Test

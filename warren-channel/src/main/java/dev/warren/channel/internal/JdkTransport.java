@@ -37,10 +37,11 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
     private final Object lock = new Object();
     private volatile WebSocket ws;
     private volatile SecureConnection conn;           // set once, on the listener thread
-    private byte[] fragments = new byte[256];          // guarded by lock (listener thread only, in practice)
+    private byte[] fragments = new byte[1024];         // guarded by lock (listener thread only, in practice)
     private int fragmentLength;                        // guarded by lock
     private boolean stalled;                           // guarded by lock
     private boolean closeSent;                         // guarded by lock
+    private volatile boolean aborted;
 
     public JdkTransport(String remote, HandshakeStep handshake) {
         this.remote = remote;
@@ -55,6 +56,10 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
     @Override
     public void onOpen(WebSocket webSocket) {
         this.ws = webSocket;
+        if (aborted) {
+            webSocket.abort(); // the caller gave up (timeout) before the upgrade completed
+            return;
+        }
         webSocket.request(1);
     }
 
@@ -78,10 +83,7 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
             fragmentLength += n;
             if (last) {
                 message = Arrays.copyOf(fragments, fragmentLength);
-                fragmentLength = 0;
-                if (fragments.length > 4096) {
-                    fragments = new byte[256];
-                }
+                fragmentLength = 0; // the buffer is kept: at most one record (64 KiB) per connection
             }
         }
         if (message != null) {
@@ -229,6 +231,7 @@ public final class JdkTransport implements Transport, WebSocket.Listener {
 
     @Override
     public void abort() {
+        aborted = true;
         WebSocket w = ws;
         if (w != null) {
             w.abort();

@@ -17,22 +17,31 @@ import java.util.Arrays;
  * thread that delivers records in order.
  */
 public final class RecordReader {
+    /** Returned (by identity) by {@link #accept} for the key confirmation record; not a message. */
+    public static final byte[] CONFIRMATION = new byte[0];
+
     private final Aead aead;
     private final AeadKey key;
     private final int maxMessage;
+    private final boolean expectConfirmation;
     private long expected;             // next counter
     private byte[] partial = new byte[0];
     private int partialLength;         // bytes of the message being reassembled
     private boolean failed;
 
-    public RecordReader(Aead aead, AeadKey key) {
-        this(aead, key, ControlConnection.MAX_MESSAGE_SIZE);
+    /**
+     * @param expectConfirmation true on the server: the first record must be the client's key confirmation
+     *     ({@link Records#FLAG_CONFIRM}), which {@link #accept} reports as {@link #CONFIRMATION}
+     */
+    public RecordReader(Aead aead, AeadKey key, boolean expectConfirmation) {
+        this(aead, key, ControlConnection.MAX_MESSAGE_SIZE, expectConfirmation);
     }
 
-    RecordReader(Aead aead, AeadKey key, int maxMessage) {
+    RecordReader(Aead aead, AeadKey key, int maxMessage, boolean expectConfirmation) {
         this.aead = aead;
         this.key = key;
         this.maxMessage = maxMessage;
+        this.expectConfirmation = expectConfirmation;
     }
 
     /**
@@ -75,6 +84,12 @@ public final class RecordReader {
         expected++;
         record.position(record.limit());
         int flags = plain[0] & 0xff;
+        if (expectConfirmation && counter == 0) {
+            if (flags != (Records.FLAG_LAST | Records.FLAG_CONFIRM) || plain.length != 1) {
+                throw new ChannelException("first record is not the key confirmation");
+            }
+            return CONFIRMATION;
+        }
         if ((flags & ~Records.FLAG_LAST) != 0) {
             throw new ChannelException("record " + counter + " has reserved flag bits 0x" + Integer.toHexString(flags));
         }

@@ -36,8 +36,17 @@ public final class RecordWriter {
         return records;
     }
 
+    /** The key confirmation record: the client's first record, flags {@code 0x03}, no chunk. */
+    public byte[] sealConfirmation() throws IOException {
+        return seal(new byte[0], 0, 0, Records.FLAG_LAST | Records.FLAG_CONFIRM);
+    }
+
     /** Seals one chunk into one record; exposed for tests that build deliberately odd streams. */
     public byte[] sealChunk(byte[] src, int off, int len, boolean last) throws IOException {
+        return seal(src, off, len, last ? Records.FLAG_LAST : 0);
+    }
+
+    private byte[] seal(byte[] src, int off, int len, int flags) throws IOException {
         if (len > Records.MAX_CHUNK) {
             throw new IllegalArgumentException("chunk of " + len + " bytes exceeds " + Records.MAX_CHUNK);
         }
@@ -47,7 +56,7 @@ public final class RecordWriter {
         long c = counter++;
         byte[] rec = new byte[Records.COUNTER_SIZE + 1 + len + Aead.TAG_SIZE];
         ByteBuffer.wrap(rec).putLong(c);
-        rec[Records.COUNTER_SIZE] = (byte) (last ? Records.FLAG_LAST : 0);
+        rec[Records.COUNTER_SIZE] = (byte) flags;
         System.arraycopy(src, off, rec, Records.COUNTER_SIZE + 1, len);
         ByteBuffer in = ByteBuffer.wrap(rec, Records.COUNTER_SIZE, 1 + len);
         ByteBuffer out = ByteBuffer.wrap(rec, Records.COUNTER_SIZE, 1 + len + Aead.TAG_SIZE);

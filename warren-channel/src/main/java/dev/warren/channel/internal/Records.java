@@ -26,6 +26,8 @@ public final class Records {
     public static final int MAX_CHUNK = MAX_RECORD_SIZE - MIN_RECORD_SIZE;
     /** Flag bit: this chunk ends its message. */
     public static final int FLAG_LAST = 0x01;
+    /** Flag bit: the client's key confirmation (only in its first record, with {@link #FLAG_LAST} and no chunk). */
+    public static final int FLAG_CONFIRM = 0x02;
 
     private Records() {
     }

@@ -7,13 +7,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One control connection after its Noise handshake: the pipeline is
@@ -22,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
  *   transport: WebSocket binary message → {@link #onRecord} → {@link RecordReader} (counter check, open,
  *              reassemble) → inbox → receive()
  * </pre>
+ * The handshake happens before this object exists (in {@code ControlChannelServer} / {@code ControlChannelClient});
+ * the client's first record is the key confirmation ({@link #sendConfirmation}), reported on the server through
+ * {@link #onConfirmed} and never delivered as a message.
  * Records are decrypted on the transport's delivery thread as they arrive, so a bad record tears the connection down
  * at once even if nobody is reading; whole messages wait in the inbox.
  *
@@ -53,10 +56,12 @@ public final class SecureConnection implements ControlConnection {
     private final LinkedBlockingDeque<byte[]> inbox = new LinkedBlockingDeque<>();
     private final AtomicLong inboxBytes = new AtomicLong();
     private final AtomicReference<End> end = new AtomicReference<>();
+    private volatile Runnable onConfirmed = () -> { };
 
     /**
-     * @param highWaterBytes bytes of undelivered messages above which {@link #inboxFull()} says so (the JDK transport
-     *     then stops reading); {@code failAboveBytes} of a transport that cannot stop reading fails the connection
+     * @param highWaterBytes bytes of undelivered messages above which {@link #inboxFull()} says so: the JDK transport
+     *     then stops reading until the reader drained half of it; the server, which cannot stop reading, fails the
+     *     connection instead
      */
     public SecureConnection(PublicKey remoteKey, Transport transport, RecordWriter writer, RecordReader reader,
                             long highWaterBytes) {
@@ -85,12 +90,20 @@ public final class SecureConnection implements ControlConnection {
         }
     }
 
-    /** Sends bytes as one WebSocket message outside the record layer (the handshake response); call before use. */
-    public void sendHandshake(byte[] message) throws IOException {
+    /** Client: sends the key confirmation record; must be the first record, before any {@link #send}. */
+    public void sendConfirmation() throws IOException {
         synchronized (sendLock) {
             checkSendable();
-            sendRaw(message);
+            if (writer.nextCounter() != 0) {
+                throw new IllegalStateException("the key confirmation must be the first record");
+            }
+            sendRaw(writer.sealConfirmation());
         }
+    }
+
+    /** Server: runs {@code action} on the transport thread when the client's key confirmation arrives. */
+    public void onConfirmed(Runnable action) {
+        this.onConfirmed = action;
     }
 
     // caller holds sendLock
@@ -194,7 +207,9 @@ public final class SecureConnection implements ControlConnection {
                     Transport.PROTOCOL_ERROR, "bad record");
             return;
         }
-        if (message != null) {
+        if (message == RecordReader.CONFIRMATION) {
+            onConfirmed.run();
+        } else if (message != null) {
             inboxBytes.addAndGet(message.length);
             inbox.addLast(message);
         }

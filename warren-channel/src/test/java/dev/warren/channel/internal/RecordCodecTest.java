@@ -27,7 +27,7 @@ class RecordCodecTest {
     }
 
     private static RecordReader reader(int max) {
-        return new RecordReader(Aead.create(), AeadKey.of(KEY), max);
+        return new RecordReader(Aead.create(), AeadKey.of(KEY), max, false);
     }
 
     private static byte[] feed(RecordReader r, List<byte[]> records) throws ChannelException {
@@ -86,6 +86,25 @@ class RecordCodecTest {
         }
         assertThrows(ChannelException.class, () -> reader(1000).accept(ByteBuffer.wrap(new byte[Records.MIN_RECORD_SIZE - 1])));
         assertThrows(ChannelException.class, () -> reader(1000).accept(ByteBuffer.wrap(new byte[Records.MAX_RECORD_SIZE + 1])));
+    }
+
+    @Test
+    void confirmationComesFirstAndOnlyWhereExpected() throws Exception {
+        RecordWriter w = writer();
+        byte[] confirm = w.sealConfirmation();
+        byte[] message = w.seal(new byte[] {5}).getFirst();
+        RecordReader server = new RecordReader(Aead.create(), AeadKey.of(KEY), 100, true);
+        assertTrue(server.accept(ByteBuffer.wrap(confirm)) == RecordReader.CONFIRMATION);
+        assertArrayEquals(new byte[] {5}, server.accept(ByteBuffer.wrap(message)));
+
+        RecordWriter w2 = writer();
+        byte[] plainFirst = w2.seal(new byte[0]).getFirst();
+        RecordReader server2 = new RecordReader(Aead.create(), AeadKey.of(KEY), 100, true);
+        ChannelException e = assertThrows(ChannelException.class, () -> server2.accept(ByteBuffer.wrap(plainFirst)));
+        assertTrue(e.getMessage().contains("key confirmation"), e.getMessage());
+
+        RecordReader client = reader(100);
+        assertThrows(ChannelException.class, () -> client.accept(ByteBuffer.wrap(confirm)));
     }
 
     @Test

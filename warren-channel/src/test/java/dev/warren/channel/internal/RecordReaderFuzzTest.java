@@ -29,7 +29,7 @@ class RecordReaderFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void decoderSurvivesAnything(FuzzedDataProvider data) {
-        RecordReader reader = new RecordReader(OPEN, AeadKey.of(KEY), MAX);
+        RecordReader reader = new RecordReader(OPEN, AeadKey.of(KEY), MAX, false);
         RecordWriter writer = new RecordWriter(SEAL, AeadKey.of(KEY));
         byte[] expected = new byte[0];
         int steps = data.consumeInt(0, 40);
