@@ -16,5 +16,4 @@ public record NodeView(long id, String domain, String name, String user, String 
                        boolean online, boolean authorized, boolean expired, Instant keyExpiry,
                        boolean keyExpiryDisabled, boolean ephemeral, List<String> tags, Instant created,
                        Instant lastSeen) {
-
 }
