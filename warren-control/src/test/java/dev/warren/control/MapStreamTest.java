@@ -59,6 +59,12 @@ class MapStreamTest {
         assertTrue(c.peers().isEmpty(), "domains do not see each other");
         assertFalse(a.peers().containsKey(c.id()));
         assertTrue(a.gaps().isEmpty(), a.gaps().toString());
+        String metrics = f.server.metricsText();
+        for (String m : List.of("warren_control_nodes 3.0", "warren_control_map_streams 3.0",
+                "warren_control_registrations_total 3.0", "warren_control_change_to_send_seconds_bucket",
+                "warren_control_map_messages_sent_total")) {
+            assertTrue(metrics.contains(m), m + " in\n" + metrics);
+        }
     }
 
     @Test
