@@ -37,7 +37,8 @@ import java.util.logging.Logger;
  *   <li>{@link MapRequest}: apply its endpoints and host info; then {@code stream=false}: one full map;
  *       {@code stream=true}: open or resume a session whose writer runs on its own virtual thread while this
  *       thread keeps reading. A refused map request gets an ErrorMessage and the connection is closed.</li>
- *   <li>{@link UpdateRequest}: apply endpoints and host info of the streaming node.</li>
+ *   <li>{@link UpdateRequest}: endpoints and host info of the streaming node, applied merged by an
+ *       {@link UpdateCoalescer} (at most one store write per batch interval; the newest values win).</li>
  * </ul>
  * 4. when the connection ends, detach the session (kept for resumption) and mark the node offline.
  */
@@ -73,6 +74,7 @@ public final class ProtocolHandler implements ConnectionHandler {
     public void handle(ControlConnection conn) {
         MachineKey machine = MachineKey.of(conn.remoteKey());
         MapHub.Stream stream = null;
+        UpdateCoalescer updates = null;
         try {
             while (conn.isOpen()) {
                 byte[] bytes;
@@ -91,6 +93,10 @@ public final class ProtocolHandler implements ConnectionHandler {
                                         "this connection already carries a map stream"));
                             }
                             stream = map(conn, machine, r);
+                            if (stream != null) {
+                                updates = new UpdateCoalescer(state, stream.nodeId(),
+                                        state.options().batchInterval().toMillis());
+                            }
                         }
                         case UpdateRequest u -> {
                             if (stream == null) {
@@ -98,12 +104,7 @@ public final class ProtocolHandler implements ConnectionHandler {
                                         "an update request needs an open map stream on this connection"));
                             }
                             checkReport(u.endpoints(), u.hostinfo());
-                            try {
-                                state.update(stream.nodeId(), u.endpoints(), u.hostinfo());
-                            } catch (StoreException e) {
-                                reply(conn, new ErrorMessage(503, "store_unavailable",
-                                        "the server cannot save the update now; send it again later"));
-                            }
+                            updates.offer(u.endpoints(), u.hostinfo());
                         }
                         default -> throw new Fatal(new ErrorMessage(400, "unexpected_message",
                                 "a node must not send a '" + m.getClass().getSimpleName() + "'"));
@@ -125,6 +126,13 @@ public final class ProtocolHandler implements ConnectionHandler {
                 // best effort
             }
         } finally {
+            if (updates != null) {
+                try {
+                    updates.finish();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "applying the last update failed", e);
+                }
+            }
             if (stream != null) {
                 hub.detach(conn, stream);
                 metrics.streamClosed();
