@@ -94,6 +94,12 @@ class StoreFirstTest {
         }
 
         @Override
+        public void saveRegistration(Rows.NodeRow n, boolean isNew, Long usedKeyId, Instant usedAt) {
+            check();
+            inner.saveRegistration(n, isNew, usedKeyId, usedAt);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }
