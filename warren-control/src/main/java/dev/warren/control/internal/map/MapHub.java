@@ -104,6 +104,9 @@ public final class MapHub {
     /** A full map for node {@code nodeId} from snapshot {@code s}, without a session (benchmarks, one-shot maps). */
     public MapResponse fullMap(Snapshot s, long nodeId) {
         NodeEntry self = s.nodes().get(nodeId);
+        if (self == null) {
+            throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
+        }
         List<Node> peers = peersOf(s, self, new java.util.HashSet<>());
         return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
     }
