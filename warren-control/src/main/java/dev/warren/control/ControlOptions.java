@@ -22,11 +22,13 @@ import java.time.Duration;
  * @param sessionRetention        how long a disconnected map session is kept for resumption (default 2 min)
  * @param backlogMessages         messages kept per session for resumption (default 64)
  * @param interactiveLoginTimeout how long an interactive login stays pending (default 30 min)
+ * @param publicUrl               the URL nodes and browsers reach the server at, for auth URLs (null = the listen
+ *                                address, which is wrong behind a proxy or when listening on 0.0.0.0)
  */
 public record ControlOptions(Scheduler scheduler, Duration keepAlive, int persistentKeepalive,
                              Duration ephemeralTimeout, Duration defaultKeyExpiry, Duration defaultAuthKeyExpiry,
                              Duration batchInterval, Duration tick, Duration sessionRetention, int backlogMessages,
-                             Duration interactiveLoginTimeout) {
+                             Duration interactiveLoginTimeout, java.net.URI publicUrl) {
     public ControlOptions {
         positive(keepAlive, "keepAlive");
         positive(ephemeralTimeout, "ephemeralTimeout");
@@ -41,6 +43,10 @@ public record ControlOptions(Scheduler scheduler, Duration keepAlive, int persis
         if (persistentKeepalive < 0 || persistentKeepalive > 65535) {
             throw new IllegalArgumentException("persistentKeepalive " + persistentKeepalive + " is outside 0..65535");
         }
+        if (publicUrl != null && (publicUrl.getScheme() == null || publicUrl.getHost() == null
+                || !(publicUrl.getScheme().equals("http") || publicUrl.getScheme().equals("https")))) {
+            throw new IllegalArgumentException("publicUrl '" + publicUrl + "' must be http(s)://host[:port]");
+        }
         if (backlogMessages < 1) {
             throw new IllegalArgumentException("backlogMessages must be at least 1");
         }
@@ -49,27 +55,33 @@ public record ControlOptions(Scheduler scheduler, Duration keepAlive, int persis
     public static ControlOptions defaults() {
         return new ControlOptions(null, Duration.ofSeconds(50), 25, Duration.ofMinutes(5), Duration.ofDays(180),
                 Duration.ofDays(90), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofMinutes(2), 64,
-                Duration.ofMinutes(30));
+                Duration.ofMinutes(30), null);
     }
 
     public ControlOptions withScheduler(Scheduler s) {
         return new ControlOptions(s, keepAlive, persistentKeepalive, ephemeralTimeout, defaultKeyExpiry,
-                defaultAuthKeyExpiry, batchInterval, tick, sessionRetention, backlogMessages, interactiveLoginTimeout);
+                defaultAuthKeyExpiry, batchInterval, tick, sessionRetention, backlogMessages, interactiveLoginTimeout, publicUrl);
     }
 
     public ControlOptions withBatchInterval(Duration d) {
         return new ControlOptions(scheduler, keepAlive, persistentKeepalive, ephemeralTimeout, defaultKeyExpiry,
-                defaultAuthKeyExpiry, d, tick, sessionRetention, backlogMessages, interactiveLoginTimeout);
+                defaultAuthKeyExpiry, d, tick, sessionRetention, backlogMessages, interactiveLoginTimeout, publicUrl);
     }
 
     public ControlOptions withBacklogMessages(int n) {
         return new ControlOptions(scheduler, keepAlive, persistentKeepalive, ephemeralTimeout, defaultKeyExpiry,
-                defaultAuthKeyExpiry, batchInterval, tick, sessionRetention, n, interactiveLoginTimeout);
+                defaultAuthKeyExpiry, batchInterval, tick, sessionRetention, n, interactiveLoginTimeout, publicUrl);
     }
 
     public ControlOptions withTick(Duration d) {
         return new ControlOptions(scheduler, keepAlive, persistentKeepalive, ephemeralTimeout, defaultKeyExpiry,
-                defaultAuthKeyExpiry, batchInterval, d, sessionRetention, backlogMessages, interactiveLoginTimeout);
+                defaultAuthKeyExpiry, batchInterval, d, sessionRetention, backlogMessages, interactiveLoginTimeout, publicUrl);
+    }
+
+    public ControlOptions withPublicUrl(java.net.URI u) {
+        return new ControlOptions(scheduler, keepAlive, persistentKeepalive, ephemeralTimeout, defaultKeyExpiry,
+                defaultAuthKeyExpiry, batchInterval, tick, sessionRetention, backlogMessages, interactiveLoginTimeout,
+                u);
     }
 
     private static void positive(Duration d, String name) {

@@ -72,7 +72,10 @@ public final class ControlServer implements AutoCloseable {
         this.metrics = new ControlMetrics(() -> state.snapshot().nodes().size());
         this.hub = new MapHub(state, metrics);
         this.logins = new InteractiveLogins(config.clock(), options.interactiveLoginTimeout());
-        this.handler = new ProtocolHandler(state, hub, logins, metrics, () -> String.valueOf(url));
+        this.handler = new ProtocolHandler(state, hub, logins, metrics, () -> {
+            String base = String.valueOf(options.publicUrl() != null ? options.publicUrl() : url);
+            return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        });
         this.admin = new AdminService(state, logins);
         if (options.scheduler() != null) {
             this.scheduler = options.scheduler();

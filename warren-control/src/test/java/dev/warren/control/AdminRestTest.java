@@ -57,8 +57,9 @@ class AdminRestTest {
 
     @Test
     void stateFilesAreWrittenWithOwnerOnlyModes() throws Exception {
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("server.key"))));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.token"))));
+        for (String name : new String[]{"server.key", "admin.token"}) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))));
+        }
         JsonNode cj = ControlJson.mapper().readTree(dir.resolve("control.json").toFile());
         assertEquals(f.server.url().toString(), cj.get("url").asText());
         assertEquals(f.server.publicKey().toBase64(), cj.get("publicKey").asText());

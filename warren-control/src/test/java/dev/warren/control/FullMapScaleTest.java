@@ -39,20 +39,27 @@ class FullMapScaleTest {
             state.createDomain("big", false);
             String key = state.createAuthKey(new AuthKeySpec("big", true, false, true, null, null, null));
             Random r = new Random(1);
+            long tReg = System.nanoTime();
             for (int i = 0; i < NODES; i++) {
+
                 state.registerWithKey(MachineKey.of(SimNode.randomKey(r)), new RegisterRequest(
                         CapabilityVersion.CURRENT, NodeKey.of(SimNode.randomKey(r)), null, key,
                         new Hostinfo("n" + i, null, null), false, null, null));
             }
+            System.out.println("registered " + NODES + " nodes in " + (System.nanoTime() - tReg) / 1_000_000 + " ms");
             long self = state.snapshot().nodes().keySet().iterator().next();
             MapResponse warm = null;
             for (int i = 0; i < 5; i++) {
                 warm = hub.fullMap(state.snapshot(), self);
             }
-            long t0 = System.nanoTime();
-            MapResponse m = hub.fullMap(state.snapshot(), self);
-            long micros = (System.nanoTime() - t0) / 1000;
-            System.out.println("full map of " + (NODES - 1) + " peers built in " + micros + " µs");
+            long best = Long.MAX_VALUE;
+            MapResponse m = null;
+            for (int i = 0; i < 20; i++) {
+                long t0 = System.nanoTime();
+                m = hub.fullMap(state.snapshot(), self);
+                best = Math.min(best, System.nanoTime() - t0);
+            }
+            System.out.println("full map of " + (NODES - 1) + " peers built in " + best / 1000 + " µs (best of 20)");
             assertEquals(NODES - 1, m.peers().size());
             assertEquals(warm.peers().size(), m.peers().size());
         }

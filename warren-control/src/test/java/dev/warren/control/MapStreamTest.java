@@ -59,6 +59,12 @@ class MapStreamTest {
         assertTrue(c.peers().isEmpty(), "domains do not see each other");
         assertFalse(a.peers().containsKey(c.id()));
         assertTrue(a.gaps().isEmpty(), a.gaps().toString());
+        String metrics = f.server.metricsText();
+        for (String m : List.of("warren_control_nodes 3.0", "warren_control_map_streams 3.0",
+                "warren_control_registrations_total 3.0", "warren_control_change_to_send_seconds_bucket",
+                "warren_control_map_messages_sent_total")) {
+            assertTrue(metrics.contains(m), m + " in\n" + metrics);
+        }
     }
 
     @Test
@@ -184,7 +190,8 @@ class MapStreamTest {
                         continue;
                     }
                     Node p = peers.get(v.id());
-                    if (p == null || !p.endpoints().equals(currentEndpoints(v.id())) || !Boolean.TRUE.equals(p.online())) {
+                    if (p == null || !p.endpoints().equals(currentEndpoints(v.id()))
+                            || !Boolean.TRUE.equals(p.online())) {
                         return false;
                     }
                 }
@@ -257,6 +264,10 @@ class MapStreamTest {
         }
         SimNode ok = f.online("corp", "fine");
         assertNotNull(ok.self());
+        ok.update(java.util.Collections.nCopies(65, "192.0.2.1:1"));
+        ok.await("too many endpoints refused", x -> x.lastError() != null);
+        assertEquals("invalid_endpoints", ok.lastError().code());
+        assertTrue(ok.lastError().message().contains("'endpoints'"));
     }
 
     @Test
@@ -336,6 +347,16 @@ class MapStreamTest {
         var done = assertInstanceOf(RegisterResponse.class, waiting.get());
         assertEquals("alice@example.com", done.user());
         assertTrue(done.machineAuthorized());
+    }
+
+    @Test
+    void authUrlUsesThePublicUrl() throws Exception {
+        f.close();
+        f = new Fixture(dir.resolve("public"), ControlOptions.defaults()
+                .withPublicUrl(java.net.URI.create("https://control.example.com/")));
+        SimNode n = f.node("web");
+        var r = assertInstanceOf(RegisterResponse.class, n.request(n.registerRequest(null)));
+        assertTrue(r.authUrl().startsWith("https://control.example.com/register/"), r.authUrl());
     }
 
     @Test

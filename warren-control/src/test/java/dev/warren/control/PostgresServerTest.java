@@ -59,6 +59,7 @@ class PostgresServerTest {
         assertEquals("jdbc:postgresql://db.example:5433/warren?sslmode=require", t.jdbcUrl());
         assertEquals("u", t.properties().getProperty("user"));
         assertEquals("p@ss", t.properties().getProperty("password"));
-        assertEquals("postgresql://u:***@db.example/x", ControlServerConfig.redact("postgresql://u:secret@db.example/x"));
+        assertEquals("postgresql://u:***@db.example/x",
+                ControlServerConfig.redact("postgresql://u:secret@db.example/x"));
     }
 }

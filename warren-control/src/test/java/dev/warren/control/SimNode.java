@@ -252,7 +252,8 @@ final class SimNode implements AutoCloseable {
                 throw new AssertionError(hostname + ": timed out waiting for " + what + "; peers=" + peers.keySet()
                         + " self=" + (self == null ? null : self.id()) + " gaps=" + gaps + " error=" + lastError);
             }
-            wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            // re-check at least every 50 ms: the server's state may change without a message to this node
+            wait(Math.max(1, Math.min(50, TimeUnit.NANOSECONDS.toMillis(left))));
         }
     }
 

@@ -58,7 +58,8 @@ final class AdminClient {
             }
             URI u = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
             if (u.getScheme() == null || u.getHost() == null) {
-                throw new ApiException("server URL '" + server + "' needs a scheme and host, like http://127.0.0.1:8080");
+                throw new ApiException("server URL '" + server
+                        + "' needs a scheme and host, like http://127.0.0.1:8080");
             }
             return new AdminClient(u, token);
         } catch (IOException | IllegalArgumentException e) {

@@ -10,6 +10,9 @@ import java.util.Map;
 /** {@code warren control authkey create}. */
 @Command(name = "authkey", description = "Create pre-auth keys.", subcommands = AuthKeyCommand.Create.class)
 final class AuthKeyCommand {
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @Command(name = "create", description = "Create a pre-auth key and print it (only the key, on stdout).")
     static final class Create extends AdminCall {
         @Option(names = "--domain", required = true, paramLabel = "NAME", description = "The domain nodes join.")
@@ -24,7 +27,7 @@ final class AuthKeyCommand {
         @Option(names = "--preapproved", description = "Nodes need no approval.")
         boolean preapproved;
 
-        @Option(names = "--tags", split = ",", paramLabel = "tag:x,...", description = "Tags granted to the nodes.")
+        @Option(names = "--tags", split = ",", paramLabel = "TAG", description = "Tags granted to the nodes, like tag:web (comma-separated).")
         List<String> tags;
 
         @Option(names = "--expiry", paramLabel = "DURATION", description = "Key lifetime: 30m, 1h, 90d, PT1H"

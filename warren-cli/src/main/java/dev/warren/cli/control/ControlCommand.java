@@ -4,11 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code warren control}: the coordination server and its administration. */
-@Command(name = "control", mixinStandardHelpOptions = true,
+@Command(name = "control",
         description = "Run and administer the Warren control (coordination) server.",
         subcommands = {ServeCommand.class, DomainCommand.class, AuthKeyCommand.class, NodeCommand.class,
                 RegisterCommand.class})
 public final class ControlCommand implements Runnable {
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -16,6 +16,9 @@ import java.util.Map;
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Approve.class, NodeCommand.Rename.class,
                 NodeCommand.Expire.class, NodeCommand.Delete.class, NodeCommand.KeyExpiry.class})
 final class NodeCommand {
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @Command(name = "list", description = "List nodes.")
     static final class ListNodes extends AdminCall {
         @Option(names = "--domain", paramLabel = "NAME", description = "Only this domain's nodes.")
@@ -62,7 +65,7 @@ final class NodeCommand {
 
     @Command(name = "approve", description = "Authorize a node awaiting approval.")
     static final class Approve extends AdminCall {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The node id (see node list).")
         long id;
 
         @Override
@@ -74,10 +77,10 @@ final class NodeCommand {
 
     @Command(name = "rename", description = "Rename a node (DNS-safe name, unique in its domain).")
     static final class Rename extends AdminCall {
-        @Parameters(index = "0", paramLabel = "ID")
+        @Parameters(index = "0", paramLabel = "ID", description = "The node id (see node list).")
         long id;
 
-        @Parameters(index = "1", paramLabel = "NAME")
+        @Parameters(index = "1", paramLabel = "NAME", description = "The new DNS-safe name.")
         String name;
 
         @Override
@@ -89,7 +92,7 @@ final class NodeCommand {
 
     @Command(name = "expire", description = "Expire a node's key now; it must log in again.")
     static final class Expire extends AdminCall {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The node id (see node list).")
         long id;
 
         @Override
@@ -101,7 +104,7 @@ final class NodeCommand {
 
     @Command(name = "delete", description = "Delete a node.")
     static final class Delete extends AdminCall {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The node id (see node list).")
         long id;
 
         @Override
@@ -113,7 +116,7 @@ final class NodeCommand {
 
     @Command(name = "key-expiry", description = "Disable or enable node key expiry.")
     static final class KeyExpiry extends AdminCall {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The node id (see node list).")
         long id;
 
         static final class Choice {

@@ -1,5 +1,6 @@
 package dev.warren.cli.control;
 
+import dev.warren.control.ControlOptions;
 import dev.warren.control.ControlServer;
 import dev.warren.control.ControlServerConfig;
 import dev.warren.wire.time.Clock;
@@ -14,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
 /** {@code warren control serve}: runs the coordination server until SIGINT or SIGTERM. */
 @Command(name = "serve", description = "Run the control server until interrupted (SIGINT/SIGTERM).")
 final class ServeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; [::]:8080 for IPv6; port 0 = random).")
     String listen;
@@ -27,6 +31,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Database: postgresql://user:pass@host:5432/db or jdbc:postgresql://...; default SQLite"
                     + " in the state directory.")
     String db;
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "The URL nodes reach this server at (for interactive login links), e.g."
+                    + " https://control.example.com; default: the listen address.")
+    String publicUrl;
 
     record HostPort(String host, int port) {
         static HostPort parse(String s) {
@@ -53,7 +62,16 @@ final class ServeCommand implements Callable<Integer> {
         ControlServer server;
         try {
             HostPort hp = HostPort.parse(listen);
-            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system()));
+            ControlOptions options = ControlOptions.defaults();
+            if (publicUrl != null) {
+                try {
+                    options = options.withPublicUrl(java.net.URI.create(publicUrl));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--url '" + publicUrl + "': " + e.getMessage());
+                }
+            }
+            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system()),
+                    options);
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("warren control serve: " + e.getMessage());
             return 1;

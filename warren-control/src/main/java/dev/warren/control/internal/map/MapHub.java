@@ -89,20 +89,24 @@ public final class MapHub {
 
     /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
     static List<Node> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
-        List<Node> peers = new ArrayList<>();
+        List<Node> peers = new ArrayList<>(s.nodes().size());
         long domain = self.domainId();
-        for (NodeEntry e : s.nodes().values()) {
-            if (e.domainId() == domain && e.id() != self.id() && e.visible()) {
+        long selfId = self.id();
+        s.forEachNode(e -> {
+            if (e.domainId() == domain && e.id() != selfId && e.visible()) {
                 peers.add(e.wire());
                 known.add(e.id());
             }
-        }
+        });
         return peers;
     }
 
     /** A full map for node {@code nodeId} from snapshot {@code s}, without a session (benchmarks, one-shot maps). */
     public MapResponse fullMap(Snapshot s, long nodeId) {
         NodeEntry self = s.nodes().get(nodeId);
+        if (self == null) {
+            throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
+        }
         List<Node> peers = peersOf(s, self, new java.util.HashSet<>());
         return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
     }

@@ -23,7 +23,8 @@ public final class ControlMetrics {
         Gauge.builder("warren_control_nodes", nodes::getAsInt).description("registered nodes").register(registry);
         Gauge.builder("warren_control_map_streams", openStreams::get).description("open map streams")
                 .register(registry);
-        mapMessages = Counter.builder("warren_control_map_messages_sent").description("map responses sent (full and delta)")
+        mapMessages = Counter.builder("warren_control_map_messages_sent")
+                .description("map responses sent (full and delta)")
                 .register(registry);
         keepAlives = Counter.builder("warren_control_map_keepalives_sent").description("keep-alive map responses sent")
                 .register(registry);

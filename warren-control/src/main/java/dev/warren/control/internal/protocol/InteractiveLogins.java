@@ -37,8 +37,25 @@ public final class InteractiveLogins {
         this.timeout = timeout;
     }
 
-    /** Starts a login for {@code machine}; returns its id. */
+    /** Pending logins the server holds at most; more get 429 until some complete or expire. */
+    public static final int MAX_PENDING = 10_000;
+
+    /**
+     * Starts a login for {@code machine}; returns its id. A machine has at most one pending login: a new one replaces
+     * (and cancels) the previous, so a node that retries cannot fill the table.
+     */
     public String start(MachineKey machine) {
+        pending.values().removeIf(p -> {
+            if (p.machine.equals(machine)) {
+                p.done.completeExceptionally(new IllegalStateException("replaced"));
+                return true;
+            }
+            return false;
+        });
+        if (pending.size() >= MAX_PENDING) {
+            throw new ControlException(429, "too_many_logins", null,
+                    "too many interactive logins are pending; try again later");
+        }
         String id = AuthKeys.randomId(12);
         pending.put(id, new Pending(id, machine, clock.nanoTime(), new CompletableFuture<>()));
         return id;

@@ -37,7 +37,8 @@ import java.util.logging.Logger;
  *   <li>{@link MapRequest}: apply its endpoints and host info; then {@code stream=false}: one full map;
  *       {@code stream=true}: open or resume a session whose writer runs on its own virtual thread while this
  *       thread keeps reading. A refused map request gets an ErrorMessage and the connection is closed.</li>
- *   <li>{@link UpdateRequest}: apply endpoints and host info of the streaming node.</li>
+ *   <li>{@link UpdateRequest}: endpoints and host info of the streaming node, applied merged by an
+ *       {@link UpdateCoalescer} (at most one store write per batch interval; the newest values win).</li>
  * </ul>
  * 4. when the connection ends, detach the session (kept for resumption) and mark the node offline.
  */
@@ -73,6 +74,7 @@ public final class ProtocolHandler implements ConnectionHandler {
     public void handle(ControlConnection conn) {
         MachineKey machine = MachineKey.of(conn.remoteKey());
         MapHub.Stream stream = null;
+        UpdateCoalescer updates = null;
         try {
             while (conn.isOpen()) {
                 byte[] bytes;
@@ -91,13 +93,18 @@ public final class ProtocolHandler implements ConnectionHandler {
                                         "this connection already carries a map stream"));
                             }
                             stream = map(conn, machine, r);
+                            if (stream != null) {
+                                updates = new UpdateCoalescer(state, stream.nodeId(),
+                                        state.options().batchInterval().toMillis());
+                            }
                         }
                         case UpdateRequest u -> {
                             if (stream == null) {
                                 throw new Fatal(new ErrorMessage(400, "no_stream",
                                         "an update request needs an open map stream on this connection"));
                             }
-                            state.update(stream.nodeId(), u.endpoints(), u.hostinfo());
+                            checkReport(u.endpoints(), u.hostinfo());
+                            updates.offer(u.endpoints(), u.hostinfo());
                         }
                         default -> throw new Fatal(new ErrorMessage(400, "unexpected_message",
                                 "a node must not send a '" + m.getClass().getSimpleName() + "'"));
@@ -119,6 +126,13 @@ public final class ProtocolHandler implements ConnectionHandler {
                 // best effort
             }
         } finally {
+            if (updates != null) {
+                try {
+                    updates.finish();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "applying the last update failed", e);
+                }
+            }
             if (stream != null) {
                 hub.detach(conn, stream);
                 metrics.streamClosed();
@@ -148,7 +162,44 @@ public final class ProtocolHandler implements ConnectionHandler {
         if (missing != null) {
             throw new Fatal(new ErrorMessage(400, "missing_field", "field '" + missing + "' is required"));
         }
+        switch (m) {
+            case RegisterRequest r -> checkReport(null, r.hostinfo());
+            case MapRequest r -> checkReport(r.endpoints(), r.hostinfo());
+            default -> {
+            }
+        }
         return m;
+    }
+
+    /** Most endpoints a node may report. */
+    static final int MAX_ENDPOINTS = 64;
+    /** Longest endpoint text ("[v6]:port" fits in 47). */
+    static final int MAX_ENDPOINT_LENGTH = 64;
+    /** Longest host info field. */
+    static final int MAX_HOSTINFO_FIELD = 255;
+
+    /** Bounds on what a node reports, so one node cannot bloat every peer's map; names the offending field. */
+    static void checkReport(java.util.List<String> endpoints, dev.warren.wire.control.Hostinfo h) throws Fatal {
+        if (endpoints != null) {
+            if (endpoints.size() > MAX_ENDPOINTS) {
+                throw new Fatal(new ErrorMessage(400, "invalid_endpoints", "field 'endpoints' has "
+                        + endpoints.size() + " entries; at most " + MAX_ENDPOINTS + " are allowed"));
+            }
+            for (String e : endpoints) {
+                if (e == null || e.isEmpty() || e.length() > MAX_ENDPOINT_LENGTH) {
+                    throw new Fatal(new ErrorMessage(400, "invalid_endpoints",
+                            "field 'endpoints' holds an empty, null or over-long entry"));
+                }
+            }
+        }
+        if (h != null) {
+            for (String[] f : new String[][]{{"hostname", h.hostname()}, {"os", h.os()}, {"version", h.version()}}) {
+                if (f[1] != null && f[1].length() > MAX_HOSTINFO_FIELD) {
+                    throw new Fatal(new ErrorMessage(400, "invalid_hostinfo", "field 'hostinfo." + f[0]
+                            + "' is longer than " + MAX_HOSTINFO_FIELD + " characters"));
+                }
+            }
+        }
     }
 
     private ControlMessage register(MachineKey machine, RegisterRequest r) throws Fatal, InterruptedException {

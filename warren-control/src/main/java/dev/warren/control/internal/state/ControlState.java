@@ -76,14 +76,15 @@ public final class ControlState {
         });
         HashMap<Long, NodeEntry> nodes = new HashMap<>();
         HashMap<dev.warren.wire.key.NodeKey, Long> byKey = new HashMap<>();
+        HashMap<Snapshot.MachineSlot, Long> byMachine = new HashMap<>();
         for (NodeRow r : c.nodes()) {
+            byMachine.put(new Snapshot.MachineSlot(r.domainId(), r.machineKey()), r.id());
             UserRow u = users.get(r.userId());
             nodes.put(r.id(), NodeEntry.of(r, u == null ? "unknown" : u.login(), false, now.toEpochMilli(), now));
             byKey.put(r.nodeKey(), r.id());
         }
         snap = new Snapshot(0, Map.copyOf(domains), Map.copyOf(users), Map.copyOf(keys), Map.copyOf(byHash),
-                java.util.Collections.unmodifiableMap(nodes), java.util.Collections.unmodifiableMap(byKey),
-                c.counters());
+                BucketMap.of(nodes), BucketMap.of(byKey), BucketMap.of(byMachine), c.counters());
     }
 
     public void setSink(ChangeSink s) {
@@ -148,7 +149,8 @@ public final class ControlState {
     public DomainRow createDomain(String name, boolean requireApproval) {
         if (!Names.isValidDomainName(name)) {
             throw ControlException.badRequest("name", "domain name '" + name
-                    + "' must be 1..63 lowercase letters, digits, '-' or '.', starting and ending with a letter or digit");
+                    + "' must be 1..63 lowercase letters, digits, '-' or '.', starting and ending with a letter or"
+                    + " digit");
         }
         lock.lock();
         try {
@@ -266,7 +268,7 @@ public final class ControlState {
         lock.lock();
         try {
             NodeEntry e = requireNode(snap, id);
-            if (snap.namesIn(e.domainId(), id).contains(name)) {
+            if (snap.namesIn(e.domainId(), id, name).contains(name)) {
                 throw ControlException.conflict("name_taken", "name", "another node of the domain is named '"
                         + name + "'");
             }
@@ -334,10 +336,10 @@ public final class ControlState {
             boolean authorized = !d.requireApproval() || k.preapproved()
                     || (existing != null && existing.row().authorized());
             UserRow u = s.users().get(k.userId());
+            boolean firstUse = k.usedAt() == null;
             NodeEntry e = upsertNodeLocked(existing, d, u, machine, r, authorized, k.ephemeral() || r.ephemeral(),
-                    k.tags(), k.id(), now);
-            if (k.usedAt() == null) {
-                store.markAuthKeyUsed(k.id(), now);
+                    k.tags(), k.id(), now, firstUse);
+            if (firstUse) {
                 Snapshot s2 = snap;
                 commitLocked(s2.withAuthKey(k.withUsedAt(now), s2.counters()), List.of());
             }
@@ -361,7 +363,8 @@ public final class ControlState {
             NodeEntry existing = snap.nodeByMachine(d.id(), machine);
             boolean authorized = !d.requireApproval() || (existing != null && existing.row().authorized());
             List<String> tags = existing == null ? List.of() : existing.row().tags();
-            NodeEntry e = upsertNodeLocked(existing, d, u, machine, r, authorized, r.ephemeral(), tags, null, now);
+            NodeEntry e = upsertNodeLocked(existing, d, u, machine, r, authorized, r.ephemeral(), tags, null, now,
+                    false);
             return new Registered(e, d.name());
         } finally {
             lock.unlock();
@@ -370,7 +373,7 @@ public final class ControlState {
 
     private NodeEntry upsertNodeLocked(NodeEntry existing, DomainRow d, UserRow u, MachineKey machine,
                                        RegisterRequest r, boolean authorized, boolean ephemeral, List<String> tags,
-                                       Long authKeyId, Instant now) {
+                                       Long authKeyId, Instant now, boolean markKeyUsed) {
         Snapshot s = snap;
         NodeEntry holder = s.nodeByKey(r.nodeKey());
         if (holder != null && (existing == null || holder.id() != existing.id())) {
@@ -383,18 +386,18 @@ public final class ControlState {
                     .hostinfo(r.hostinfo() != null ? r.hostinfo() : existing.row().hostinfo())
                     .keyExpiry(expiry).authorized(authorized).ephemeral(ephemeral).tags(tags).authKeyId(authKeyId)
                     .build();
-            store.updateNode(row);
+            store.saveRegistration(row, false, markKeyUsed ? authKeyId : null, now);
             NodeEntry ne = NodeEntry.of(row, u.login(), existing.online(), now.toEpochMilli(), now);
             commitLocked(s.withNode(ne, s.counters()), List.of(change(ne, Change.FULL)));
             return ne;
         }
         Counters c = s.counters();
         long index = Addresses.firstUsable(c.addressIndex());
-        String name = Names.unique(Names.sanitize(r.hostinfo() == null ? null : r.hostinfo().hostname()),
-                s.namesIn(d.id(), -1));
+        String base = Names.sanitize(r.hostinfo() == null ? null : r.hostinfo().hostname());
+        String name = Names.unique(base, s.namesIn(d.id(), -1, base));
         NodeRow row = new NodeRow(c.nodeId(), d.id(), u.id(), machine, r.nodeKey(), name, index, r.hostinfo(),
                 List.of(), tags, now, null, expiry, false, authorized, ephemeral, authKeyId);
-        store.insertNode(row);
+        store.saveRegistration(row, true, markKeyUsed ? authKeyId : null, now);
         NodeEntry ne = NodeEntry.of(row, u.login(), false, now.toEpochMilli(), now);
         commitLocked(s.withNode(ne, new Counters(c.domainId(), c.userId(), c.authKeyId(), c.nodeId() + 1,
                 index + 1)), List.of(change(ne, Change.FULL)));

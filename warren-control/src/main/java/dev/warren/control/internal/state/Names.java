@@ -43,7 +43,7 @@ public final class Names {
         return b.isEmpty() ? "node" : b.toString();
     }
 
-    /** {@code base}, or {@code base-1}, {@code base-2}, … — the first not in {@code taken}, at most 63 characters. */
+    /** {@code base}, or {@code base-1}, {@code base-2}, … — the first not in {@code taken}, at most 63 chars. */
     public static String unique(String base, Set<String> taken) {
         if (!taken.contains(base)) {
             return base;
@@ -59,6 +59,24 @@ public final class Names {
                 return candidate;
             }
         }
+    }
+
+    /** True if {@code name} is {@code base} or a de-duplicated form of it ({@code <prefix of base>-<digits>}). */
+    static boolean couldClash(String name, String base) {
+        if (name.equals(base)) {
+            return true;
+        }
+        int dash = name.lastIndexOf('-');
+        if (dash <= 0 || dash == name.length() - 1 || !base.startsWith(name.substring(0, dash))) {
+            return false;
+        }
+        for (int i = dash + 1; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static boolean isValidNodeName(String s) {

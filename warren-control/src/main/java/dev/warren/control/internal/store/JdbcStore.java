@@ -192,10 +192,29 @@ public final class JdbcStore implements Store {
     @Override
     public void markAuthKeyUsed(long id, Instant usedAt) {
         tx("mark auth key " + id + " used", () -> {
-            try (PreparedStatement ps = conn.prepareStatement("UPDATE auth_keys SET used_at = ? WHERE id = ?")) {
-                ps.setLong(1, usedAt.toEpochMilli());
-                ps.setLong(2, id);
-                expectOne(ps.executeUpdate(), "auth key " + id);
+            markUsedInTx(id, usedAt);
+            return null;
+        });
+    }
+
+    private void markUsedInTx(long id, Instant usedAt) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("UPDATE auth_keys SET used_at = ? WHERE id = ?")) {
+            ps.setLong(1, usedAt.toEpochMilli());
+            ps.setLong(2, id);
+            expectOne(ps.executeUpdate(), "auth key " + id);
+        }
+    }
+
+    @Override
+    public void saveRegistration(NodeRow n, boolean isNew, Long usedKeyId, Instant usedAt) {
+        tx("save registration of node '" + n.name() + "'", () -> {
+            if (isNew) {
+                insertNodeInTx(n);
+            } else {
+                updateNodeInTx(n);
+            }
+            if (usedKeyId != null) {
+                markUsedInTx(usedKeyId, usedAt);
             }
             return null;
         });
@@ -204,67 +223,75 @@ public final class JdbcStore implements Store {
     @Override
     public void insertNode(NodeRow n) {
         tx("insert node '" + n.name() + "'", () -> {
-            try (PreparedStatement ps = conn.prepareStatement(
-                    "INSERT INTO nodes (id, domain_id, user_id, machine_key, node_key, name, address_index, hostinfo,"
-                            + " endpoints, tags, created_at, last_seen, key_expiry, key_expiry_disabled, authorized,"
-                            + " ephemeral, auth_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setLong(1, n.id());
-                ps.setLong(2, n.domainId());
-                ps.setLong(3, n.userId());
-                ps.setString(4, n.machineKey().toString());
-                ps.setString(5, n.nodeKey().toString());
-                ps.setString(6, n.name());
-                ps.setLong(7, n.addressIndex());
-                ps.setString(8, n.hostinfo() == null ? null : json(n.hostinfo()));
-                ps.setString(9, json(n.endpoints()));
-                ps.setString(10, json(n.tags()));
-                ps.setLong(11, n.created().toEpochMilli());
-                setMs(ps, 12, n.lastSeen());
-                ps.setLong(13, n.keyExpiry().toEpochMilli());
-                ps.setBoolean(14, n.keyExpiryDisabled());
-                ps.setBoolean(15, n.authorized());
-                ps.setBoolean(16, n.ephemeral());
-                if (n.authKeyId() == null) {
-                    ps.setNull(17, Types.BIGINT);
-                } else {
-                    ps.setLong(17, n.authKeyId());
-                }
-                ps.executeUpdate();
-            }
-            advance("node_id", n.id() + 1);
-            advance("address_index", n.addressIndex() + 1);
+            insertNodeInTx(n);
             return null;
         });
+    }
+
+    private void insertNodeInTx(NodeRow n) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "INSERT INTO nodes (id, domain_id, user_id, machine_key, node_key, name, address_index, hostinfo,"
+                        + " endpoints, tags, created_at, last_seen, key_expiry, key_expiry_disabled, authorized,"
+                        + " ephemeral, auth_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, n.id());
+            ps.setLong(2, n.domainId());
+            ps.setLong(3, n.userId());
+            ps.setString(4, n.machineKey().toString());
+            ps.setString(5, n.nodeKey().toString());
+            ps.setString(6, n.name());
+            ps.setLong(7, n.addressIndex());
+            ps.setString(8, n.hostinfo() == null ? null : json(n.hostinfo()));
+            ps.setString(9, json(n.endpoints()));
+            ps.setString(10, json(n.tags()));
+            ps.setLong(11, n.created().toEpochMilli());
+            setMs(ps, 12, n.lastSeen());
+            ps.setLong(13, n.keyExpiry().toEpochMilli());
+            ps.setBoolean(14, n.keyExpiryDisabled());
+            ps.setBoolean(15, n.authorized());
+            ps.setBoolean(16, n.ephemeral());
+            if (n.authKeyId() == null) {
+                ps.setNull(17, Types.BIGINT);
+            } else {
+                ps.setLong(17, n.authKeyId());
+            }
+            ps.executeUpdate();
+        }
+        advance("node_id", n.id() + 1);
+        advance("address_index", n.addressIndex() + 1);
     }
 
     @Override
     public void updateNode(NodeRow n) {
         tx("update node " + n.id(), () -> {
-            try (PreparedStatement ps = conn.prepareStatement(
-                    "UPDATE nodes SET user_id = ?, node_key = ?, name = ?, hostinfo = ?, endpoints = ?, tags = ?,"
-                            + " last_seen = ?, key_expiry = ?, key_expiry_disabled = ?, authorized = ?,"
-                            + " ephemeral = ?, auth_key_id = ? WHERE id = ?")) {
-                ps.setLong(1, n.userId());
-                ps.setString(2, n.nodeKey().toString());
-                ps.setString(3, n.name());
-                ps.setString(4, n.hostinfo() == null ? null : json(n.hostinfo()));
-                ps.setString(5, json(n.endpoints()));
-                ps.setString(6, json(n.tags()));
-                setMs(ps, 7, n.lastSeen());
-                ps.setLong(8, n.keyExpiry().toEpochMilli());
-                ps.setBoolean(9, n.keyExpiryDisabled());
-                ps.setBoolean(10, n.authorized());
-                ps.setBoolean(11, n.ephemeral());
-                if (n.authKeyId() == null) {
-                    ps.setNull(12, Types.BIGINT);
-                } else {
-                    ps.setLong(12, n.authKeyId());
-                }
-                ps.setLong(13, n.id());
-                expectOne(ps.executeUpdate(), "node " + n.id());
-            }
+            updateNodeInTx(n);
             return null;
         });
+    }
+
+    private void updateNodeInTx(NodeRow n) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "UPDATE nodes SET user_id = ?, node_key = ?, name = ?, hostinfo = ?, endpoints = ?, tags = ?,"
+                        + " last_seen = ?, key_expiry = ?, key_expiry_disabled = ?, authorized = ?,"
+                        + " ephemeral = ?, auth_key_id = ? WHERE id = ?")) {
+            ps.setLong(1, n.userId());
+            ps.setString(2, n.nodeKey().toString());
+            ps.setString(3, n.name());
+            ps.setString(4, n.hostinfo() == null ? null : json(n.hostinfo()));
+            ps.setString(5, json(n.endpoints()));
+            ps.setString(6, json(n.tags()));
+            setMs(ps, 7, n.lastSeen());
+            ps.setLong(8, n.keyExpiry().toEpochMilli());
+            ps.setBoolean(9, n.keyExpiryDisabled());
+            ps.setBoolean(10, n.authorized());
+            ps.setBoolean(11, n.ephemeral());
+            if (n.authKeyId() == null) {
+                ps.setNull(12, Types.BIGINT);
+            } else {
+                ps.setLong(12, n.authKeyId());
+            }
+            ps.setLong(13, n.id());
+            expectOne(ps.executeUpdate(), "node " + n.id());
+        }
     }
 
     @Override

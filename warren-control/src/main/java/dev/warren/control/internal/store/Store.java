@@ -32,6 +32,13 @@ public interface Store extends AutoCloseable {
 
     void deleteNode(long id);
 
+    /**
+     * A registration in one transaction: inserts ({@code isNew}) or updates node {@code n} and, when
+     * {@code usedKeyId} is not null, marks that auth key used at {@code usedAt} — so a one-off key is spent exactly
+     * when a node registered with it.
+     */
+    void saveRegistration(NodeRow n, boolean isNew, Long usedKeyId, java.time.Instant usedAt);
+
     @Override
     void close();
 }

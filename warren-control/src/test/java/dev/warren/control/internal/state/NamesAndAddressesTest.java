@@ -32,6 +32,16 @@ class NamesAndAddressesTest {
     }
 
     @Test
+    void clashCandidates() {
+        assertTrue(Names.couldClash("laptop", "laptop"));
+        assertTrue(Names.couldClash("laptop-12", "laptop"));
+        assertTrue(Names.couldClash("lapt-1", "laptop"), "a truncated stem of a long name");
+        assertFalse(Names.couldClash("laptop-x", "laptop"));
+        assertFalse(Names.couldClash("desktop-1", "laptop"));
+        assertFalse(Names.couldClash("laptop2", "laptop"));
+    }
+
+    @Test
     void validatesNamesAndTags() {
         assertTrue(Names.isValidDomainName("corp.example"));
         assertFalse(Names.isValidDomainName("Corp"));

@@ -117,6 +117,21 @@ abstract class StoreContract {
     }
 
     @Test
+    void registrationIsOneTransaction() {
+        seed();
+        store.saveRegistration(node(1, 1, 1, 1, "a", 1), true, 1L, T0);
+        Contents c = store.load();
+        assertEquals(1, c.nodes().size());
+        assertEquals(T0, c.authKeys().getFirst().usedAt());
+        // a failing second half rolls back the first: an unknown auth key
+        assertThrows(StoreException.class, () -> store.saveRegistration(node(2, 1, 1, 2, "b", 2), true, 99L, T0));
+        assertEquals(1, store.load().nodes().size(), "the node insert was rolled back");
+        NodeRow renamed = node(1, 1, 1, 1, "a2", 1);
+        store.saveRegistration(renamed, false, null, null);
+        assertEquals("a2", store.load().nodes().getFirst().name());
+    }
+
+    @Test
     void nullableColumns() {
         seed();
         NodeRow n = new NodeRow(1, 1, 1, MachineKey.of(key(1)), NodeKey.of(key(2)), "x", 1, null, List.of(),
