@@ -34,9 +34,28 @@ public final class Main implements Runnable {
         // and cannot be put in the JDK's AOT cache, so that one command takes a direct path when its arguments
         // are plain (help and anything unusual still go through picocli).
         WgCommand direct = WgCommand.parseDirect(args);
-        int code = direct != null ? direct.call()
-                : new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        int code = direct != null ? direct.call() : commandLine().execute(args);
         System.exit(code);
+    }
+
+    /** The whole command tree; every command and subcommand answers {@code -h/--help} and {@code -V/--version}. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        addHelp(cl);
+        return cl;
+    }
+
+    private static void addHelp(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (!spec.mixinStandardHelpOptions() && !(cl.getCommand() instanceof CommandLine.HelpCommand)) {
+            spec.mixinStandardHelpOptions(true);
+            if (spec.version().length == 0) {
+                spec.versionProvider(new Version());
+            }
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            addHelp(sub);
+        }
     }
 
     @Override
