@@ -49,9 +49,9 @@ public final class Main implements Runnable {
         CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
         if (!spec.mixinStandardHelpOptions() && !(cl.getCommand() instanceof CommandLine.HelpCommand)) {
             spec.mixinStandardHelpOptions(true);
-            if (spec.version().length == 0) {
-                spec.versionProvider(new Version());
-            }
+        }
+        if (spec.version().length == 0 && spec.versionProvider() == null) {
+            spec.versionProvider(new Version());
         }
         for (CommandLine sub : cl.getSubcommands().values()) {
             addHelp(sub);
