@@ -72,6 +72,14 @@ final class DemoCommand implements Callable<Integer> {
                 PosixFilePermissions.fromString("rwx------")));
         boolean ok = false;
         try (Netns netns = new Netns("demo")) {
+            // Ctrl-C: stop the processes first, then remove their state and logs (unless --keep)
+            Thread onExit = new Thread(() -> {
+                netns.close();
+                if (!keep) {
+                    deleteTree(work);
+                }
+            }, "demo-cleanup");
+            Runtime.getRuntime().addShutdownHook(onExit);
             MeshLab lab = new MeshLab(netns, launcher, work);
             step("control server: warren control serve --listen " + MeshLab.CONTROL_ADDR + ":" + MeshLab.CONTROL_PORT
                     + " (in namespace " + netns.prefix() + "-ctl, state in " + work.resolve("control") + ")");
@@ -114,6 +122,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println("Press Ctrl-C to stop and remove everything.");
                 new CountDownLatch(1).await();
             }
+            Runtime.getRuntime().removeShutdownHook(onExit);
             return ok ? 0 : 1;
         } catch (IOException e) {
             System.err.println("warren demo: " + e.getMessage());
