@@ -24,10 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProtocolFuzzTest {
     private static ControlServer server;
+    private static Path dir;
 
     private static synchronized ControlServer server() throws IOException {
         if (server == null) {
-            Path dir = Files.createTempDirectory("warren-control-fuzz");
+            dir = Files.createTempDirectory("warren-control-fuzz");
             server = ControlServer.startForTest(dir, new FakeClock(), ControlOptions.defaults());
             server.admin().createDomain("corp", false);
         }
@@ -35,10 +36,18 @@ class ProtocolFuzzTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            dir = null;
         }
     }
 

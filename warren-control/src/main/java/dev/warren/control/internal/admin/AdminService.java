@@ -14,9 +14,15 @@ import dev.warren.wire.net.IpPrefix;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.logging.Logger;
 
-/** {@link ControlAdmin} over the state. Thread-safe (the state serializes writes). */
+/**
+ * {@link ControlAdmin} over the state. Thread-safe (the state serializes writes). Every successful change is
+ * logged at INFO on the {@code dev.warren.control.audit} logger (the start of an admin audit trail); auth keys are
+ * logged by their display prefix only.
+ */
 public final class AdminService implements ControlAdmin {
+    private static final Logger AUDIT = Logger.getLogger("dev.warren.control.audit");
     private final ControlState state;
     private final InteractiveLogins logins;
 
@@ -31,7 +37,9 @@ public final class AdminService implements ControlAdmin {
 
     @Override
     public Domain createDomain(String name, boolean requireApproval) {
-        return domain(state.createDomain(name, requireApproval));
+        Domain d = domain(state.createDomain(name, requireApproval));
+        AUDIT.info(() -> "domain created: " + d.name() + (d.requireApproval() ? " (approval required)" : ""));
+        return d;
     }
 
     @Override
@@ -42,7 +50,11 @@ public final class AdminService implements ControlAdmin {
 
     @Override
     public String createAuthKey(AuthKeySpec spec) {
-        return state.createAuthKey(spec);
+        String key = state.createAuthKey(spec);
+        AUDIT.info(() -> "auth key created: " + dev.warren.control.internal.state.AuthKeys.displayPrefix(key)
+                + "… domain=" + spec.domain() + " reusable=" + spec.reusable() + " ephemeral=" + spec.ephemeral()
+                + " preapproved=" + spec.preapproved() + " tags=" + spec.tags());
+        return key;
     }
 
     @Override
@@ -78,27 +90,36 @@ public final class AdminService implements ControlAdmin {
 
     @Override
     public NodeView approveNode(long id) {
-        return view(state.approve(id));
+        NodeView v = view(state.approve(id));
+        AUDIT.info(() -> "node approved: " + id + " (" + v.name() + ")");
+        return v;
     }
 
     @Override
     public NodeView renameNode(long id, String newName) {
-        return view(state.rename(id, newName));
+        NodeView v = view(state.rename(id, newName));
+        AUDIT.info(() -> "node renamed: " + id + " to " + newName);
+        return v;
     }
 
     @Override
     public NodeView expireNode(long id) {
-        return view(state.expire(id));
+        NodeView v = view(state.expire(id));
+        AUDIT.info(() -> "node key expired: " + id + " (" + v.name() + ")");
+        return v;
     }
 
     @Override
     public NodeView setKeyExpiryDisabled(long id, boolean disabled) {
-        return view(state.setKeyExpiryDisabled(id, disabled));
+        NodeView v = view(state.setKeyExpiryDisabled(id, disabled));
+        AUDIT.info(() -> "node key expiry " + (disabled ? "disabled" : "enabled") + ": " + id);
+        return v;
     }
 
     @Override
     public void deleteNode(long id) {
         state.delete(id);
+        AUDIT.info(() -> "node deleted: " + id);
     }
 
     @Override
@@ -111,5 +132,6 @@ public final class AdminService implements ControlAdmin {
         }
         String login = user == null || user.isBlank() ? "admin@" + domain : user.strip();
         logins.complete(id, domain, login);
+        AUDIT.info(() -> "interactive login completed: " + id + " as " + login + " of " + domain);
     }
 }
