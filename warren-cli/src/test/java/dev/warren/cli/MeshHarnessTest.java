@@ -152,7 +152,8 @@ class MeshHarnessTest {
             node(name);
         }
         for (Node n : nodes) {
-            await(n.name() + " sees three peers", () -> n.peerNames().size() == 3);
+            await(n.name() + " sees three peers with endpoints", () -> n.backend().status().peers().size() == 3
+                    && n.backend().status().peers().stream().allMatch(p -> p.endpoints() != null && !p.endpoints().isEmpty()));
         }
         Set<String> v4s = nodes.stream().map(Node::v4).collect(Collectors.toSet());
         assertEquals(4, v4s.size(), "distinct addresses");
@@ -171,16 +172,24 @@ class MeshHarnessTest {
         Node a = node("a");
         Node b = node("b");
         Node c = node("c");
+        await("b sees a with its endpoint", () -> b.backend().status().peers().stream()
+                .anyMatch(p -> p.name().equals("a") && p.endpoints() != null && !p.endpoints().isEmpty()));
         await("a sees b and c", () -> a.peerNames().size() == 2);
+        await("c sees a with its endpoint", () -> c.backend().status().peers().stream()
+                .anyMatch(p -> p.name().equals("a") && p.endpoints() != null && !p.endpoints().isEmpty()));
         assertDelivers(c, a, "before");
+        String cV4 = c.v4();
+        String aV4 = a.v4();
         control.admin().deleteNode(idOf("c"));
         long t0 = System.nanoTime();
         await("a drops c", () -> !a.peerNames().contains("c"));
         await("b drops c", () -> !b.peerNames().contains("c"));
         assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos(), "peers dropped c within 1 s");
-        byte[] p = Packets.udp4(IpAddresses.parse(c.v4()), IpAddresses.parse(a.v4()), 1, 2, new byte[] {1});
+        byte[] p = Packets.udp4(IpAddresses.parse(cV4), IpAddresses.parse(aV4), 1, 2, new byte[] {1});
         c.tun().inject(p);
         assertEquals(null, a.tun().take(Duration.ofMillis(500)), "a must not accept packets from deleted c");
+        await("a sees b with its endpoint", () -> a.backend().status().peers().stream()
+                .anyMatch(q -> q.name().equals("b") && q.endpoints() != null && !q.endpoints().isEmpty()));
         assertDelivers(a, b, "a and b still talk");
     }
 
@@ -189,7 +198,7 @@ class MeshHarnessTest {
         startControl();
         Node a = node("a");
         node("b");
-        await("a sees b", () -> a.peerNames().contains("b"));
+        await("a sees b", () -> a.peerNames().contains("b") && a.backend().device().state().peers().size() == 1);
         assertEquals(1, a.backend().device().state().peers().size());
         controlClock.advance(Duration.ofDays(181));
         controlScheduler.advance(Duration.ofSeconds(2));
@@ -226,6 +235,8 @@ class MeshHarnessTest {
         }
         System.out.printf("views converged %d ms after the storm%n", (System.nanoTime() - t0) / 1_000_000);
         assertFalse(nodes.getFirst().peerNames().isEmpty());
+        await("a knows e's endpoint", () -> nodes.get(0).backend().status().peers().stream()
+                .allMatch(p -> p.endpoints() != null && !p.endpoints().isEmpty()));
         assertDelivers(nodes.get(0), nodes.get(4), "after the storm");
     }
 }
