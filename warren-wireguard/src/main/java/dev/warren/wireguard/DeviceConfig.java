@@ -182,7 +182,9 @@ final class DeviceConfig {
                 p.handshake.presharedKey = c.presharedKey();
             }
         }
+        boolean endpointLearned = false;
         if (c.endpoint() != null) {
+            endpointLearned = p.endpoint == null;
             p.endpoint = c.endpoint();
         }
         if (c.persistentKeepaliveSeconds() != null) {
@@ -190,7 +192,17 @@ final class DeviceConfig {
             p.persistentKeepalive = c.persistentKeepaliveSeconds();
             if (old == 0 && c.persistentKeepaliveSeconds() > 0) {
                 keepaliveNow.add(p);
+                endpointLearned = false;
             }
+        }
+        // A peer that had nowhere to send (packets waiting, or a keepalive that failed for want of an endpoint)
+        // gets its handshake now rather than at the next retry, up to REKEY_TIMEOUT later.
+        if (endpointLearned && (p.staged.size() > 0 || p.persistentKeepalive > 0)) {
+            synchronized (p.handshake) {
+                // the attempt that found no endpoint sent nothing: it must not hold the next one back
+                p.handshake.lastSentHandshake = device.clock.nanoTime() - Protocol.REKEY_TIMEOUT - Protocol.SECOND;
+            }
+            keepaliveNow.add(p);
         }
         Peer peer = p;
         if (c.replaceAllowedIps() || !c.removeAllowedIps().isEmpty() || !c.addAllowedIps().isEmpty()) {

@@ -7,6 +7,7 @@ import dev.warren.wire.net.IpAddresses;
 import dev.warren.wire.net.IpPrefix;
 import dev.warren.wireguard.uapi.PeerChange;
 import dev.warren.wireguard.uapi.SetRequest;
+import dev.warren.wire.key.PublicKey;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -38,6 +39,28 @@ class DeviceTest {
             TwoDevices.await("B sees the handshake", () -> t.peerOf(t.b).lastHandshakeEpochNanos() > 0);
             // counters move right after the send returns, which may be after the reply already arrived
             TwoDevices.await("transfer counters", () -> t.peerOf(t.a).txBytes() > 148 && t.peerOf(t.a).rxBytes() > 92);
+        }
+    }
+
+    @Test
+    void learningAnEndpointSendsWaitingPacketsAtOnce() throws Exception {
+        try (TwoDevices t = new TwoDevices()) {
+            // B forgets A's endpoint: a fresh peer entry without one, as a node creates it before control
+            // tells it where the peer is
+            PublicKey aKey = X25519.publicKey(t.keyA);
+            TwoDevices.applyOrFail(t.b, new SetRequest(null, null, null, false, List.of(
+                    new PeerChange(aKey, true, false, null, null, null, false, List.of(), List.of()))));
+            TwoDevices.applyOrFail(t.b, new SetRequest(null, null, null, false, List.of(
+                    new PeerChange(aKey, false, false, null, null, null, true,
+                            List.of(IpPrefix.parse("10.0.0.1/32")), List.of()))));
+            byte[] r = t.bToA("waiting");
+            t.tunB.inject(r);
+            assertNull(t.tunA.take(Duration.ofMillis(200)), "nowhere to send yet");
+            TwoDevices.applyOrFail(t.b, new SetRequest(null, null, null, false, List.of(
+                    new PeerChange(aKey, false, true, null, Endpoint.of(IpAddresses.parse("192.0.2.1"), 51820),
+                            null, false, List.of(), List.of()))));
+            t.advance(Duration.ofMillis(100), Duration.ofMillis(10)); // far less than REKEY_TIMEOUT (5 s)
+            assertArrayEquals(r, t.tunA.take(WAIT), "the staged packet leaves once the endpoint is known");
         }
     }
 
