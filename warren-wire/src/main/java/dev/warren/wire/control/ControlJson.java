@@ -45,6 +45,15 @@ public final class ControlJson {
         }
     }
 
+    /** Encodes a part of a message (a {@link Node}, a {@link PeerPatch}) exactly as it appears inside one. */
+    public static byte[] encodeValue(Object part) {
+        try {
+            return MAPPER.writeValueAsBytes(part);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + part.getClass().getSimpleName(), e);
+        }
+    }
+
     /** Decodes one message; any problem — bad JSON, unknown type, bad key or prefix — is a MalformedMessageException. */
     public static ControlMessage decode(byte[] bytes) throws MalformedMessageException {
         ControlMessage m;

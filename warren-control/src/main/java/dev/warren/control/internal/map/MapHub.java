@@ -88,12 +88,12 @@ public final class MapHub {
     }
 
     /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
-    static List<Node> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
-        List<Node> peers = new ArrayList<>();
+    static List<NodeEntry> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
+        List<NodeEntry> peers = new ArrayList<>();
         long domain = self.domainId();
         for (NodeEntry e : s.nodes().values()) {
             if (e.domainId() == domain && e.id() != self.id() && e.visible()) {
-                peers.add(e.wire());
+                peers.add(e);
                 known.add(e.id());
             }
         }
@@ -103,8 +103,15 @@ public final class MapHub {
     /** A full map for node {@code nodeId} from snapshot {@code s}, without a session (benchmarks, one-shot maps). */
     public MapResponse fullMap(Snapshot s, long nodeId) {
         NodeEntry self = s.nodes().get(nodeId);
-        List<Node> peers = peersOf(s, self, new java.util.HashSet<>());
+        List<Node> peers = peersOf(s, self, new java.util.HashSet<>()).stream().map(NodeEntry::wire).toList();
         return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
+    }
+
+    /** {@link #fullMap} encoded as a stream's first message is, from the entries' cached JSON. */
+    public byte[] fullMapBytes(Snapshot s, long nodeId, String handle) {
+        NodeEntry self = s.nodes().get(nodeId);
+        List<NodeEntry> peers = peersOf(s, self, new java.util.HashSet<>());
+        return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), now());
     }
 
     /** An open stream: its session and the node it serves. */

@@ -8,7 +8,6 @@ import dev.warren.wire.control.ControlJson;
 import dev.warren.wire.control.ErrorMessage;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
-import dev.warren.wire.control.PeerPatch;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -42,6 +41,9 @@ public final class MapSession {
     private record Sent(long seq, byte[] bytes) {
     }
 
+    /** Bytes of sent messages kept per session for resumption: 10,000 sessions keep at most 320 MB. */
+    static final int BACKLOG_BYTES = 32 * 1024;
+
     final String handle;
     final long nodeId;
     final long domainId;
@@ -59,6 +61,8 @@ public final class MapSession {
     private final Set<Long> known = new HashSet<>();
     // guarded by lock
     private final ArrayDeque<Sent> backlog = new ArrayDeque<>();
+    // guarded by lock: sum of the backlog's message sizes
+    private long backlogBytes;
     // guarded by lock
     private long seq;
     // guarded by lock: the attached connection, or null while detached
@@ -98,17 +102,20 @@ public final class MapSession {
         }
     }
 
-    /** Builds the full map from {@code s}, attaches {@code c}; called under the state lock. Returns the message. */
+    /**
+     * Builds the full map from {@code s}, attaches {@code c}; called under the state lock. Returns the message, which
+     * is not kept in the backlog (a node that missed it gets a new full map).
+     */
     byte[] startFull(ControlConnection c, Snapshot s, NodeEntry self) {
         lock.lock();
         try {
-            List<Node> peers = MapHub.peersOf(s, self, known);
+            long t0 = hub.clock().nanoTime();
+            List<NodeEntry> peers = MapHub.peersOf(s, self, known);
             seq = 1;
-            MapResponse full = MapResponse.full(handle, seq, self.wire(), peers, hub.settings(s, domainId), hub.now());
-            byte[] bytes = ControlJson.encode(full);
-            remember(bytes);
+            byte[] bytes = MapEncoder.full(handle, seq, self, peers, hub.settings(s, domainId), hub.now());
             conn = c;
             lastSendAt = hub.clock().nanoTime();
+            hub.metrics().fullMapBuilt(lastSendAt - t0);
             return bytes;
         } finally {
             lock.unlock();
@@ -212,10 +219,20 @@ public final class MapSession {
         }
     }
 
+    /**
+     * Keeps message {@code seq} for resumption, within {@link #BACKLOG_BYTES}: older messages make room; a message
+     * larger than the whole budget empties the backlog (a resume from before it gets a full map).
+     */
     private void remember(byte[] bytes) {
+        if (bytes.length > BACKLOG_BYTES) {
+            backlog.clear();
+            backlogBytes = 0;
+            return;
+        }
         backlog.addLast(new Sent(seq, bytes));
-        while (backlog.size() > hub.backlogMessages()) {
-            backlog.removeFirst();
+        backlogBytes += bytes.length;
+        while (backlog.size() > hub.backlogMessages() || backlogBytes > BACKLOG_BYTES) {
+            backlogBytes -= backlog.removeFirst().bytes.length;
         }
     }
 
@@ -285,9 +302,9 @@ public final class MapSession {
     }
 
     private Built buildLocked(Snapshot s, Map<Long, Integer> drained) {
-        List<Node> changed = new ArrayList<>();
+        List<NodeEntry> changed = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
-        List<PeerPatch> patches = new ArrayList<>();
+        List<MapEncoder.Patch> patches = new ArrayList<>();
         Node self = null;
         ErrorMessage end = null;
         for (Map.Entry<Long, Integer> en : drained.entrySet()) {
@@ -313,21 +330,16 @@ public final class MapSession {
                 }
             } else if (!known.contains(id) || (f & Change.FULL) != 0) {
                 known.add(id);
-                changed.add(e.wire());
+                changed.add(e);
             } else {
-                boolean ep = (f & Change.ENDPOINTS) != 0;
-                boolean on = (f & Change.ONLINE) != 0;
-                patches.add(new PeerPatch(id, ep ? e.row().endpoints() : null, on ? e.online() : null,
-                        on ? e.row().lastSeen() : null, null, null));
+                patches.add(new MapEncoder.Patch(e, (f & Change.ENDPOINTS) != 0, (f & Change.ONLINE) != 0));
             }
         }
         if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty()) {
             return new Built(null, end);
         }
         seq++;
-        MapResponse r = new MapResponse(handle, seq, false, self, null, changed.isEmpty() ? null : changed,
-                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : patches, null, hub.now());
-        byte[] bytes = ControlJson.encode(r);
+        byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, hub.now());
         remember(bytes);
         return new Built(bytes, end);
     }
