@@ -18,16 +18,32 @@ import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.net.IpPrefix;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
 
 /**
  * The one Jackson configuration for control messages: unknown properties ignored, nulls omitted, keys in their
  * prefixed text form, prefixes as CIDR text, instants as ISO-8601 text.
+ *
+ * <p>Compression: a message whose first byte is {@value #DEFLATED} (a JSON message starts with {@code '{'}) is a
+ * raw DEFLATE stream (RFC 1951, no zlib header or checksum: the channel already authenticates every byte) of the
+ * JSON message, at most {@link #MAX_INFLATED} bytes once inflated. The server sends such messages only on map
+ * streams whose {@link MapRequest#compress()} asked for {@value MapRequest#DEFLATE}; {@link #decode} accepts both
+ * forms everywhere.
  */
 public final class ControlJson {
     private static final ObjectMapper MAPPER = build();
+    /** First byte of a compressed message. */
+    public static final int DEFLATED = 0;
+    /** The largest inflated message accepted (a full map of ~100,000 peers). */
+    public static final int MAX_INFLATED = 64 << 20;
 
     private ControlJson() {
     }
@@ -56,6 +72,9 @@ public final class ControlJson {
 
     /** Decodes one message; any problem — bad JSON, unknown type, bad key or prefix — is a MalformedMessageException. */
     public static ControlMessage decode(byte[] bytes) throws MalformedMessageException {
+        if (isCompressed(bytes)) {
+            bytes = inflate(bytes);
+        }
         ControlMessage m;
         try {
             m = MAPPER.readValue(bytes, ControlMessage.class);
@@ -66,6 +85,45 @@ public final class ControlJson {
             throw new MalformedMessageException("control message: empty");
         }
         return m;
+    }
+
+    /** True if {@code bytes} is a compressed message (see the class comment). */
+    public static boolean isCompressed(byte[] bytes) {
+        return bytes.length > 0 && bytes[0] == DEFLATED;
+    }
+
+    /** The JSON text of compressed message {@code bytes}. */
+    public static byte[] inflate(byte[] bytes) throws MalformedMessageException {
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(bytes, 1, bytes.length - 1);
+            byte[] out = new byte[Math.max(256, Math.min(MAX_INFLATED, bytes.length * 6))];
+            int n = 0;
+            while (!inf.finished()) {
+                if (n == out.length) {
+                    if (out.length >= MAX_INFLATED) {
+                        throw new MalformedMessageException("control message: inflates beyond " + MAX_INFLATED
+                                + " bytes");
+                    }
+                    out = Arrays.copyOf(out, (int) Math.min(MAX_INFLATED, out.length * 2L));
+                }
+                int k = inf.inflate(out, n, out.length - n);
+                if (k == 0 && !inf.finished() && (inf.needsInput() || inf.needsDictionary())) {
+                    throw new MalformedMessageException("control message: truncated DEFLATE stream");
+                }
+                n += k;
+            }
+            return n == out.length ? out : Arrays.copyOf(out, n);
+        } catch (DataFormatException e) {
+            throw new MalformedMessageException("control message: bad DEFLATE stream: " + e.getMessage());
+        } finally {
+            inf.end();
+        }
+    }
+
+    /** A stream of the JSON text of compressed message {@code bytes}, inflated as it is read (to read a head). */
+    public static InputStream inflating(byte[] bytes) {
+        return new InflaterInputStream(new ByteArrayInputStream(bytes, 1, bytes.length - 1), new Inflater(true));
     }
 
     private static String firstLine(String s) {

@@ -34,14 +34,28 @@ final class MapEncoder {
     /** A full map: {@code self}'s node, {@code peers}' nodes in order. */
     static byte[] full(String handle, long seq, NodeEntry self, List<NodeEntry> peers, ControlSettings settings,
                        Instant now) {
-        byte[] env = ControlJson.encode(MapResponse.full(handle, seq, self.wire(), List.of(), settings, now));
-        int at = lastIndexOf(env, PEERS, env.length);
-        int size = env.length;
+        return full(fullEnvelope(handle, seq, self, settings, now), peers);
+    }
+
+    /** The full map with an empty peer list, to splice peers into at {@link #peersClose}. */
+    static byte[] fullEnvelope(String handle, long seq, NodeEntry self, ControlSettings settings, Instant now) {
+        return ControlJson.encode(MapResponse.full(handle, seq, self.wire(), List.of(), settings, now));
+    }
+
+    /** The index of the closing bracket of the empty peer list in {@code env}. */
+    static int peersClose(byte[] env) {
+        return lastIndexOf(env, PEERS, env.length) + PEERS.length - 1;
+    }
+
+    /** Full map envelope {@code env} with {@code peers} spliced in. */
+    static byte[] full(byte[] env, List<NodeEntry> peers) {
+        int close = peersClose(env);
+        int size = env.length + Math.max(0, peers.size() - 1);
         for (NodeEntry p : peers) {
-            size += p.json().length + 1;
+            size += p.json().length;
         }
         Out out = new Out(size);
-        out.write(env, 0, at + PEERS.length - 1);
+        out.write(env, 0, close);
         for (int i = 0; i < peers.size(); i++) {
             if (i > 0) {
                 out.write(',');
@@ -49,7 +63,7 @@ final class MapEncoder {
             byte[] j = peers.get(i).json();
             out.write(j, 0, j.length);
         }
-        out.write(env, at + PEERS.length - 1, env.length - (at + PEERS.length - 1));
+        out.write(env, close, env.length - close);
         return out.bytes();
     }
 
@@ -69,12 +83,12 @@ final class MapEncoder {
         if (changed.isEmpty() && patches.isEmpty()) {
             return env;
         }
-        int size = env.length;
+        int size = env.length + Math.max(0, changed.size() - 1) + Math.max(0, patches.size() - 1);
         for (NodeEntry e : changed) {
-            size += e.json().length + 1;
+            size += e.json().length;
         }
         for (Patch p : patches) {
-            size += p.json().length + 1;
+            size += p.json().length;
         }
         Out out = new Out(size);
         int patchAt = patches.isEmpty() ? env.length : lastIndexOf(env, PATCHES, env.length);

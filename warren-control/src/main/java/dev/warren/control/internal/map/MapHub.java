@@ -40,6 +40,7 @@ public final class MapHub {
     private final Map<String, MapSession> byHandle = new ConcurrentHashMap<>();
     // sessions by node id, to retire a node's detached sessions in O(its sessions)
     private final Map<Long, Set<MapSession>> byNode = new ConcurrentHashMap<>();
+    private final MapDeflater deflater = new MapDeflater();
 
     public MapHub(ControlState state, ControlMetrics metrics) {
         this.state = state;
@@ -57,6 +58,10 @@ public final class MapHub {
 
     Snapshot snapshot() {
         return state.snapshot();
+    }
+
+    MapDeflater deflater() {
+        return deflater;
     }
 
     ControlMetrics metrics() {
@@ -114,6 +119,14 @@ public final class MapHub {
         return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), now());
     }
 
+    /** {@link #fullMapBytes} as a stream that accepts DEFLATE gets it. */
+    public byte[] fullMapDeflated(Snapshot s, long nodeId, String handle) {
+        NodeEntry self = s.nodes().get(nodeId);
+        List<NodeEntry> peers = peersOf(s, self, new java.util.HashSet<>());
+        return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), now()), self,
+                peers);
+    }
+
     /** An open stream: its session and the node it serves. */
     public record Stream(MapSession session, long nodeId, List<byte[]> initial) {
     }
@@ -141,7 +154,7 @@ public final class MapHub {
             if (r.sessionHandle() != null) {
                 MapSession old = byHandle.get(r.sessionHandle());
                 if (old != null && old.nodeId == self.id()) {
-                    List<byte[]> replay = old.tryResume(c, r.lastSeq());
+                    List<byte[]> replay = old.tryResume(c, r.lastSeq(), r.acceptsDeflate());
                     if (replay != null) {
                         return new Stream(old, self.id(), replay);
                     }
@@ -157,7 +170,8 @@ public final class MapHub {
                     }
                 }
             }
-            MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId());
+            MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId(),
+                    r.acceptsDeflate());
             byte[] full = m.startFull(c, s, self);
             byHandle.put(m.handle, m);
             byDomain.computeIfAbsent(self.domainId(), k -> ConcurrentHashMap.newKeySet()).add(m);

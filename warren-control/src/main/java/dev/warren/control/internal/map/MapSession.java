@@ -41,12 +41,17 @@ public final class MapSession {
     private record Sent(long seq, byte[] bytes) {
     }
 
+    /** Deltas of at least this many bytes are compressed for a session that accepts it. */
+    static final int DEFLATE_ABOVE = 1024;
+
     /** Bytes of sent messages kept per session for resumption: 10,000 sessions keep at most 320 MB. */
     static final int BACKLOG_BYTES = 32 * 1024;
 
     final String handle;
     final long nodeId;
     final long domainId;
+    /** The node accepts compressed messages (its MapRequest asked for DEFLATE). */
+    final boolean deflate;
     private final MapHub hub;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -74,8 +79,9 @@ public final class MapSession {
     // guarded by lock: discarded; never attaches again
     private boolean closed;
 
-    MapSession(MapHub hub, String handle, long nodeId, long domainId) {
+    MapSession(MapHub hub, String handle, long nodeId, long domainId, boolean deflate) {
         this.hub = hub;
+        this.deflate = deflate;
         this.handle = handle;
         this.nodeId = nodeId;
         this.domainId = domainId;
@@ -112,7 +118,8 @@ public final class MapSession {
             long t0 = hub.clock().nanoTime();
             List<NodeEntry> peers = MapHub.peersOf(s, self, known);
             seq = 1;
-            byte[] bytes = MapEncoder.full(handle, seq, self, peers, hub.settings(s, domainId), hub.now());
+            byte[] env = MapEncoder.fullEnvelope(handle, seq, self, hub.settings(s, domainId), hub.now());
+            byte[] bytes = deflate ? hub.deflater().full(env, self, peers) : MapEncoder.full(env, peers);
             conn = c;
             lastSendAt = hub.clock().nanoTime();
             hub.metrics().fullMapBuilt(lastSendAt - t0);
@@ -124,12 +131,13 @@ public final class MapSession {
 
     /**
      * Attaches {@code c} to resume after {@code lastSeq}: returns the messages to replay (possibly none), or null
-     * when the backlog no longer holds everything after {@code lastSeq} (the caller then starts a full map).
+     * when the backlog no longer holds everything after {@code lastSeq} or holds compressed messages the node
+     * no longer accepts ({@code acceptsDeflate}); the caller then starts a full map.
      */
-    List<byte[]> tryResume(ControlConnection c, long lastSeq) {
+    List<byte[]> tryResume(ControlConnection c, long lastSeq, boolean acceptsDeflate) {
         lock.lock();
         try {
-            if (closed || lastSeq > seq || lastSeq < 0) {
+            if (closed || lastSeq > seq || lastSeq < 0 || (deflate && !acceptsDeflate)) {
                 return null;
             }
             List<byte[]> replay = new ArrayList<>();
@@ -340,6 +348,9 @@ public final class MapSession {
         }
         seq++;
         byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, hub.now());
+        if (deflate && bytes.length >= DEFLATE_ABOVE) {
+            bytes = hub.deflater().whole(bytes);
+        }
         remember(bytes);
         return new Built(bytes, end);
     }

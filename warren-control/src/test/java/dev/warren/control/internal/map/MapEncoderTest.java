@@ -21,6 +21,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Spliced map responses are byte-for-byte what Jackson makes of the same message, and decode equal. */
 class MapEncoderTest {
@@ -54,6 +55,37 @@ class MapEncoderTest {
         assertEquals(expected, ControlJson.decode(spliced));
         byte[] empty = MapEncoder.full("h1", 1, self, List.of(), settings, NOW);
         assertEquals(MapResponse.full("h1", 1, self.wire(), List.of(), settings, NOW), ControlJson.decode(empty));
+    }
+
+    @Test
+    void compressedFullMapDecodesEqual() throws Exception {
+        MapDeflater deflater = new MapDeflater();
+        List<NodeEntry> all = new ArrayList<>();
+        for (int i = 1; i < 300; i++) {
+            all.add(entry(i, "h" + i, i % 2 == 0));
+        }
+        ControlSettings settings = new ControlSettings("corp", 50, 25);
+        for (int round = 0; round < 3; round++) { // later rounds reuse cached groups
+            for (NodeEntry self : List.of(all.get(0), all.get(70), all.get(298))) {
+                List<NodeEntry> peers = new ArrayList<>(all);
+                peers.remove(self);
+                java.util.Collections.reverse(peers); // any order in, id order out
+                byte[] env = MapEncoder.fullEnvelope("h", 1, self, settings, NOW);
+                byte[] z = deflater.full(env, self, peers);
+                assertEquals(ControlJson.DEFLATED, z[0]);
+                MapResponse m = (MapResponse) ControlJson.decode(z);
+                List<Node> sorted = peers.stream().sorted(java.util.Comparator.comparingLong(NodeEntry::id))
+                        .map(NodeEntry::wire).toList();
+                assertEquals(MapResponse.full("h", 1, self.wire(), sorted, settings, NOW), m);
+                assertTrue(z.length * 3 < MapEncoder.full(env, peers).length, "compresses: " + z.length);
+            }
+            all.set(100, entry(101, "changed" + round, true)); // invalidates one group
+        }
+        NodeEntry alone = all.get(5);
+        assertEquals(MapResponse.full("h", 1, alone.wire(), List.of(), settings, NOW), ControlJson.decode(
+                deflater.full(MapEncoder.fullEnvelope("h", 1, alone, settings, NOW), alone, List.of())));
+        byte[] delta = MapEncoder.delta("h", 2, null, all.subList(0, 10), List.of(), List.of(), NOW);
+        assertEquals(ControlJson.decode(delta), ControlJson.decode(deflater.whole(delta)));
     }
 
     @Test
