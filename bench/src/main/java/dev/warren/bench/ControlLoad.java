@@ -72,6 +72,7 @@ public final class ControlLoad {
     private final AtomicInteger streamFailures = new AtomicInteger();
     private final AtomicLong fullMapBytes = new AtomicLong();
     private final String compress;
+    private final String histogram = System.getProperty("controlload.histogram");
     /** The change in flight: which node id, which endpoint text, when it was sent, and arrivals. */
     private volatile long changeNode = -1;
     private volatile String changeEndpoint = "";
@@ -169,6 +170,9 @@ public final class ControlLoad {
                 (serverCpuNanos() - cpu0) / 1e9));
         Thread.sleep(3000); // let online-state patches of the stream start settle
         report("server with all streams open", memory());
+        if (histogram != null) {
+            Files.writeString(Path.of(histogram), jcmd("GC.class_histogram"));
+        }
 
         // 3. endpoint changes
         java.util.Random random = new java.util.Random(42);

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Registry of map sessions and fan-out of state changes to them.
@@ -93,7 +94,7 @@ public final class MapHub {
     }
 
     /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
-    static List<NodeEntry> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
+    static List<NodeEntry> peersOf(Snapshot s, NodeEntry self, KnownPeers known) {
         List<NodeEntry> peers = new ArrayList<>();
         long domain = self.domainId();
         for (NodeEntry e : s.nodes().values()) {
@@ -108,27 +109,30 @@ public final class MapHub {
     /** A full map for node {@code nodeId} from snapshot {@code s}, without a session (benchmarks, one-shot maps). */
     public MapResponse fullMap(Snapshot s, long nodeId) {
         NodeEntry self = s.nodes().get(nodeId);
-        List<Node> peers = peersOf(s, self, new java.util.HashSet<>()).stream().map(NodeEntry::wire).toList();
+        List<Node> peers = peersOf(s, self, new KnownPeers()).stream().map(NodeEntry::wire).toList();
         return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
     }
 
     /** {@link #fullMap} encoded as a stream's first message is, from the entries' cached JSON. */
     public byte[] fullMapBytes(Snapshot s, long nodeId, String handle) {
         NodeEntry self = s.nodes().get(nodeId);
-        List<NodeEntry> peers = peersOf(s, self, new java.util.HashSet<>());
+        List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
         return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), now());
     }
 
     /** {@link #fullMapBytes} as a stream that accepts DEFLATE gets it. */
     public byte[] fullMapDeflated(Snapshot s, long nodeId, String handle) {
         NodeEntry self = s.nodes().get(nodeId);
-        List<NodeEntry> peers = peersOf(s, self, new java.util.HashSet<>());
+        List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
         return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), now()), self,
                 peers);
     }
 
-    /** An open stream: its session and the node it serves. */
-    public record Stream(MapSession session, long nodeId, List<byte[]> initial) {
+    /** An open stream: its session, the node it serves, and its first messages until the writer takes them. */
+    public record Stream(MapSession session, long nodeId, AtomicReference<List<byte[]>> initial) {
+        Stream(MapSession session, long nodeId, List<byte[]> initial) {
+            this(session, nodeId, new AtomicReference<>(initial));
+        }
     }
 
     /** The node a map request may stream for, checked against {@code s}; throws ControlException otherwise. */
@@ -183,7 +187,7 @@ public final class MapHub {
     /** Starts the writer of {@code stream} on connection {@code c}, on a new virtual thread. */
     public Thread run(ControlConnection c, Stream stream) {
         return Thread.ofVirtual().name("control-map-writer-" + stream.nodeId())
-                .start(() -> stream.session().writeLoop(c, stream.initial()));
+                .start(() -> stream.session().writeLoop(c, stream.initial().getAndSet(null)));
     }
 
     /** The stream on {@code c} ended. */

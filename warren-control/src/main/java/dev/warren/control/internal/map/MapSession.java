@@ -12,11 +12,9 @@ import dev.warren.wire.control.Node;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -63,7 +61,7 @@ public final class MapSession {
     // guarded by lock
     private boolean keepAliveDue;
     // guarded by lock
-    private final Set<Long> known = new HashSet<>();
+    private final KnownPeers known = new KnownPeers();
     // guarded by lock
     private final ArrayDeque<Sent> backlog = new ArrayDeque<>();
     // guarded by lock: sum of the backlog's message sizes
@@ -251,6 +249,7 @@ public final class MapSession {
                 c.send(m);
                 hub.metrics().mapMessageSent();
             }
+            initial = null; // a full map is large: do not keep it for the stream's life
             while (true) {
                 byte[] out;
                 ErrorMessage end = null;
