@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Opening a stream: under the state's write lock, 1. check the node (registered to this machine, authorized,
  * unexpired); 2. resume the session named by the request's handle when its backlog still covers everything after
- * {@code lastSeq}, else create a session and build its full map from the same snapshot; 3. register it for fan-out.
- * Because the state publishes changes under that same lock, every change after the snapshot reaches the session.
+ * {@code lastSeq}, else create a session and collect its full map's peers from the same snapshot; 3. register it
+ * for fan-out. Because the state publishes changes under that same lock, every change after the snapshot reaches
+ * the session. 4. After the lock, encode the full map from the collected (immutable) entries.
  *
  * <p>Concurrency: {@link #publish} runs under the state's write lock; the maps are concurrent so the tick and the
  * protocol handler can read them without it.
@@ -73,8 +74,16 @@ public final class MapHub {
         return state.options().backlogMessages();
     }
 
-    long batchIntervalMillis() {
-        return state.options().batchInterval().toMillis();
+    /** Sessions per millisecond of batch delay: 10,000 sessions batch for 250 ms, 2,000 or fewer for the interval. */
+    static final int SESSIONS_PER_DELAY_MS = 40;
+
+    /**
+     * How long a writer waits after a delta before the next: the configured batch interval, or longer with many
+     * sessions so that the number of messages a change storm costs stays about constant (0 disables batching).
+     */
+    long batchDelayMillis() {
+        long interval = state.options().batchInterval().toMillis();
+        return interval == 0 ? 0 : Math.max(interval, byHandle.size() / SESSIONS_PER_DELAY_MS);
     }
 
     ControlSettings settings(Snapshot s, long domainId) {
@@ -153,14 +162,16 @@ public final class MapHub {
 
     /** Opens (or resumes) a stream for {@code r} on {@code c}; the caller then runs {@link #run}. */
     public Stream open(ControlConnection c, dev.warren.wire.key.MachineKey machine, MapRequest r) {
-        return state.withLock(s -> {
+        record Opened(MapSession session, long nodeId, List<byte[]> replay, MapSession.Full full) {
+        }
+        Opened o = state.withLock(s -> {
             NodeEntry self = checkNode(s, machine, r);
             if (r.sessionHandle() != null) {
                 MapSession old = byHandle.get(r.sessionHandle());
                 if (old != null && old.nodeId == self.id()) {
                     List<byte[]> replay = old.tryResume(c, r.lastSeq(), r.acceptsDeflate());
                     if (replay != null) {
-                        return new Stream(old, self.id(), replay);
+                        return new Opened(old, self.id(), replay, null);
                     }
                     discard(old);
                 }
@@ -176,12 +187,16 @@ public final class MapHub {
             }
             MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId(),
                     r.acceptsDeflate());
-            byte[] full = m.startFull(c, s, self);
+            MapSession.Full full = m.startFull(c, s, self);
             byHandle.put(m.handle, m);
             byDomain.computeIfAbsent(self.domainId(), k -> ConcurrentHashMap.newKeySet()).add(m);
             byNode.computeIfAbsent(self.id(), k -> ConcurrentHashMap.newKeySet()).add(m);
-            return new Stream(m, self.id(), List.of(full));
+            return new Opened(m, self.id(), null, full);
         });
+        // Encoding a full map takes milliseconds at 10,000 peers: not under the state lock. Changes after the
+        // snapshot are already pending in the session, and its writer starts only after this returns.
+        List<byte[]> initial = o.full() == null ? o.replay() : List.of(o.session().encodeFull(o.full()));
+        return new Stream(o.session(), o.nodeId(), initial);
     }
 
     /** Starts the writer of {@code stream} on connection {@code c}, on a new virtual thread. */

@@ -24,8 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Flow: 1. the state publishes a change → {@link #offer} merges it into {@code pending} (O(1), never blocks on
  * the network) and wakes the writer; 2. the writer drains {@code pending}, resolves each node id against the newest
  * snapshot into a removal, a whole node or a patch, stamps the next sequence number, appends the encoded message to
- * the backlog — all under {@link #lock} — and 3. sends it outside the lock; 4. it sleeps the batch interval so that
- * changes arriving meanwhile merge into the next message.
+ * the backlog — all under {@link #lock} — and 3. sends it outside the lock; 4. it sleeps the batch interval — longer
+ * with many sessions ({@link MapHub#batchDelayMillis}) — so that changes arriving meanwhile merge into the next
+ * message. A change after a quiet period goes out at once; under a storm (10,000 nodes coming online) each session
+ * sends a few messages a second instead of twenty, each carrying more patches.
  *
  * <p>Invariants: {@code known} is exactly the peer set of the last message in the backlog (as the node sees it after
  * applying every message up to {@code seq}); a message is in the backlog before it is sent; only the writer of the
@@ -106,25 +108,36 @@ public final class MapSession {
         }
     }
 
+    /** What a full map is made of, collected under the state lock and encoded after it ({@link #encodeFull}). */
+    record Full(NodeEntry self, List<NodeEntry> peers, byte[] envelope, long collectNanos) {
+    }
+
     /**
-     * Builds the full map from {@code s}, attaches {@code c}; called under the state lock. Returns the message, which
-     * is not kept in the backlog (a node that missed it gets a new full map).
+     * Starts the session on {@code c} with a full map of {@code s}: collects the peers and sets {@code known};
+     * called under the state lock. The full map is not kept in the backlog (a node that missed it gets a new one).
      */
-    byte[] startFull(ControlConnection c, Snapshot s, NodeEntry self) {
+    Full startFull(ControlConnection c, Snapshot s, NodeEntry self) {
         lock.lock();
         try {
             long t0 = hub.clock().nanoTime();
             List<NodeEntry> peers = MapHub.peersOf(s, self, known);
             seq = 1;
             byte[] env = MapEncoder.fullEnvelope(handle, seq, self, hub.settings(s, domainId), hub.now());
-            byte[] bytes = deflate ? hub.deflater().full(env, self, peers) : MapEncoder.full(env, peers);
             conn = c;
             lastSendAt = hub.clock().nanoTime();
-            hub.metrics().fullMapBuilt(lastSendAt - t0);
-            return bytes;
+            return new Full(self, peers, env, lastSendAt - t0);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Encodes (and compresses, if the node accepts it) full map {@code f}; outside every lock. */
+    byte[] encodeFull(Full f) {
+        long t0 = hub.clock().nanoTime();
+        byte[] bytes = deflate ? hub.deflater().full(f.envelope(), f.self(), f.peers())
+                : MapEncoder.full(f.envelope(), f.peers());
+        hub.metrics().fullMapBuilt(f.collectNanos() + hub.clock().nanoTime() - t0);
+        return bytes;
     }
 
     /**
@@ -296,8 +309,9 @@ public final class MapSession {
                     c.close();
                     return;
                 }
-                if (delta && hub.batchIntervalMillis() > 0) {
-                    Thread.sleep(hub.batchIntervalMillis());
+                long pause = hub.batchDelayMillis();
+                if (delta && pause > 0) {
+                    Thread.sleep(pause);
                 }
             }
         } catch (IOException | InterruptedException e) {
