@@ -44,8 +44,8 @@ public final class MapSession {
     /** Deltas of at least this many bytes are compressed for a session that accepts it. */
     static final int DEFLATE_ABOVE = 1024;
 
-    /** Bytes of sent messages kept per session for resumption: 10,000 sessions keep at most 320 MB. */
-    static final int BACKLOG_BYTES = 32 * 1024;
+    /** Bytes of sent messages kept per session for resumption: 10,000 sessions keep at most 160 MB. */
+    static final int BACKLOG_BYTES = 16 * 1024;
 
     final String handle;
     final long nodeId;
@@ -91,6 +91,10 @@ public final class MapSession {
         return handle;
     }
 
+    private static Integer or(Integer a, Integer b) {
+        return a | b;
+    }
+
     /** Merges one change into the pending set. */
     void offer(Change c) {
         lock.lock();
@@ -100,9 +104,9 @@ public final class MapSession {
             }
             if (pending.isEmpty()) {
                 pendingSince = hub.clock().nanoTime();
+                wake.signal(); // only on the first change: the writer waits only while nothing is pending
             }
-            pending.merge(c.nodeId(), c.flags(), (a, b) -> a | b);
-            wake.signal();
+            pending.merge(c.nodeId(), c.flags(), MapSession::or);
         } finally {
             lock.unlock();
         }
@@ -279,7 +283,7 @@ public final class MapSession {
                     if (!pending.isEmpty()) {
                         since = pendingSince;
                         Map<Long, Integer> drained = pending;
-                        pending = new LinkedHashMap<>();
+                        pending = new LinkedHashMap<>(); // a new small table: a drained one may be large
                         Built b = buildLocked(hub.snapshot(), drained);
                         out = b.bytes;
                         end = b.end;

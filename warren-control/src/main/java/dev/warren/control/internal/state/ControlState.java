@@ -82,7 +82,7 @@ public final class ControlState {
             byKey.put(r.nodeKey(), r.id());
         }
         snap = new Snapshot(0, Map.copyOf(domains), Map.copyOf(users), Map.copyOf(keys), Map.copyOf(byHash),
-                java.util.Collections.unmodifiableMap(nodes), java.util.Collections.unmodifiableMap(byKey),
+                NodeTable.of(nodes.values()), java.util.Collections.unmodifiableMap(byKey),
                 c.counters());
     }
 

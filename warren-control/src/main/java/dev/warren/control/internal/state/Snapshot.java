@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * One immutable version of the whole state. Readers take the current snapshot from a volatile field and never lock;
- * the writer copies the maps it changes (copy-on-write) and publishes a new snapshot. A node change copies the node
- * map once — O(nodes) per write, the same order as fanning the change out to every peer.
+ * the writer copies the maps it changes (copy-on-write) and publishes a new snapshot. A node change copies one chunk
+ * of the {@link NodeTable} and its index (O(nodes / 256 + 256)); a new or changed node key also copies the key map.
  *
  * <p>Invariants: {@code nodeByKey} maps exactly the node keys of {@code nodes}; every node's domain and user exist;
  * {@code counters} are above every id and address index in use.
@@ -91,8 +91,7 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
     }
 
     Snapshot withNode(NodeEntry e, Counters c) {
-        HashMap<Long, NodeEntry> m = new HashMap<>(nodes);
-        NodeEntry old = m.put(e.id(), e);
+        NodeEntry old = nodes.get(e.id());
         Map<NodeKey, Long> byKey = nodeByKey;
         if (old == null || !old.row().nodeKey().equals(e.row().nodeKey())) {
             HashMap<NodeKey, Long> k = new HashMap<>(nodeByKey);
@@ -102,19 +101,21 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
             k.put(e.row().nodeKey(), e.id());
             byKey = java.util.Collections.unmodifiableMap(k);
         }
-        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, java.util.Collections.unmodifiableMap(m),
-                byKey, c);
+        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, table().with(e), byKey, c);
     }
 
     Snapshot withoutNode(long id) {
-        HashMap<Long, NodeEntry> m = new HashMap<>(nodes);
-        NodeEntry old = m.remove(id);
+        NodeEntry old = nodes.get(id);
         if (old == null) {
             return this;
         }
         HashMap<NodeKey, Long> k = new HashMap<>(nodeByKey);
         k.remove(old.row().nodeKey());
-        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, java.util.Collections.unmodifiableMap(m),
+        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, table().without(id),
                 java.util.Collections.unmodifiableMap(k), counters);
+    }
+
+    private NodeTable table() {
+        return nodes instanceof NodeTable t ? t : NodeTable.of(nodes.values());
     }
 }
