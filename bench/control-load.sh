@@ -45,7 +45,7 @@ for N in $COUNTS; do
     KEY=$(java -jar "$JAR" control authkey create --domain load --reusable --preapproved --state "$STATE" | tail -1)
     echo "== $N simulated nodes, one control server (-Xmx2g), $CHANGES endpoint changes, compression: $COMPRESS"
     # shellcheck disable=SC2086
-    java -Xmx8g -XX:+UseParallelGC ${WARREN_LOAD_OPTS:-} -cp "$ROOT/bench/target/benchmarks.jar" dev.warren.bench.ControlLoad \
+    java --enable-native-access=ALL-UNNAMED -Xmx8g -XX:+UseParallelGC ${WARREN_LOAD_OPTS:-} -cp "$ROOT/bench/target/benchmarks.jar" dev.warren.bench.ControlLoad \
         --server "http://127.0.0.1:$PORT" --auth-key "$KEY" --nodes "$N" --concurrency "$CONC" \
         --changes "$CHANGES" --server-pid "$SERVER" --compress "$COMPRESS"
     TOKEN=$(cat "$STATE/admin.token")
