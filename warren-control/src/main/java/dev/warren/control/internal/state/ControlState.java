@@ -82,8 +82,8 @@ public final class ControlState {
             byKey.put(r.nodeKey(), r.id());
         }
         snap = new Snapshot(0, Map.copyOf(domains), Map.copyOf(users), Map.copyOf(keys), Map.copyOf(byHash),
-                NodeTable.of(nodes.values()), java.util.Collections.unmodifiableMap(byKey),
-                c.counters());
+                NodeTable.of(nodes.values()), BucketMap.copyOf(byKey), c.counters(),
+                Snapshot.Indexes.of(nodes.values()));
     }
 
     public void setSink(ChangeSink s) {
