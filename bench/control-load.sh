@@ -5,31 +5,37 @@
 # the latency from one node's endpoint change to its arrival at every peer (p50/p99), and server CPU per change.
 # Everything runs on 127.0.0.1.
 #
-# Usage: bench/control-load.sh [-n "1000 10000"] [-k CHANGES] [-c CONCURRENCY]
+# Map streams ask for DEFLATE-compressed map responses unless -z none. Extra server JVM options (a JFR recording)
+# go in WARREN_SERVER_OPTS.
+#
+# Usage: bench/control-load.sh [-n "1000 10000"] [-k CHANGES] [-c CONCURRENCY] [-z deflate|none]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$ROOT/bin/lib/jdk.sh"
 COUNTS="1000 10000"
 CHANGES=20
 CONC=64
+COMPRESS=deflate
 while [ $# -gt 0 ]; do
     case "$1" in
     -n) COUNTS=$2; shift 2 ;;
     -k) CHANGES=$2; shift 2 ;;
     -c) CONC=$2; shift 2 ;;
-    *) echo "usage: $0 [-n \"1000 10000\"] [-k CHANGES] [-c CONCURRENCY]" >&2; exit 2 ;;
+    -z) COMPRESS=$2; shift 2 ;;
+    *) echo "usage: $0 [-n \"1000 10000\"] [-k CHANGES] [-c CONCURRENCY] [-z deflate|none]" >&2; exit 2 ;;
     esac
 done
 JDK=$(find_jdk) || { echo "no JDK 25 found" >&2; exit 1; }
 export JAVA_HOME=$JDK PATH=$JDK/bin:$PATH
 "$ROOT/bin/warren" version >/dev/null   # builds the jar if needed
 [ -f "$ROOT/bench/target/benchmarks.jar" ] || (cd "$ROOT" && mvn -q -B -o -DskipTests package -pl bench -am)
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+ulimit -n 200000 2>/dev/null || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # per process: 10k streams need ~10k descriptors on each side
 JAR=$ROOT/warren-cli/target/warren.jar
 for N in $COUNTS; do
     STATE=$(mktemp -d /tmp/warren-load.XXXXXX)
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    java --enable-native-access=ALL-UNNAMED -Xmx2g -XX:+UseParallelGC -jar "$JAR" control serve \
+    # shellcheck disable=SC2086
+    java --enable-native-access=ALL-UNNAMED -Xmx2g -XX:+UseParallelGC ${WARREN_SERVER_OPTS:-} -jar "$JAR" control serve \
         --listen 127.0.0.1:$PORT --state "$STATE" >"$STATE/server.log" 2>&1 &
     SERVER=$!
     trap 'kill $SERVER 2>/dev/null || true; rm -rf "$STATE"' EXIT
@@ -37,10 +43,11 @@ for N in $COUNTS; do
     [ -f "$STATE/control.json" ] || { cat "$STATE/server.log"; exit 1; }
     java -jar "$JAR" control domain create load --state "$STATE" >/dev/null
     KEY=$(java -jar "$JAR" control authkey create --domain load --reusable --preapproved --state "$STATE" | tail -1)
-    echo "== $N simulated nodes, one control server (-Xmx2g), $CHANGES endpoint changes"
-    java -Xmx8g -XX:+UseParallelGC -cp "$ROOT/bench/target/benchmarks.jar" dev.warren.bench.ControlLoad \
+    echo "== $N simulated nodes, one control server (-Xmx2g), $CHANGES endpoint changes, compression: $COMPRESS"
+    # shellcheck disable=SC2086
+    java --enable-native-access=ALL-UNNAMED -Xmx8g -XX:+UseParallelGC ${WARREN_LOAD_OPTS:-} -cp "$ROOT/bench/target/benchmarks.jar" dev.warren.bench.ControlLoad \
         --server "http://127.0.0.1:$PORT" --auth-key "$KEY" --nodes "$N" --concurrency "$CONC" \
-        --changes "$CHANGES" --server-pid "$SERVER"
+        --changes "$CHANGES" --server-pid "$SERVER" --compress "$COMPRESS"
     TOKEN=$(cat "$STATE/admin.token")
     python3 - "$PORT" "$TOKEN" <<'PY' || true
 import sys, urllib.request

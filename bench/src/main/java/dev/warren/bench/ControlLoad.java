@@ -1,5 +1,7 @@
 package dev.warren.bench;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.warren.channel.ControlChannelClient;
 import dev.warren.channel.ControlConnection;
 import dev.warren.channel.ServerKey;
@@ -27,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,13 +44,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * 1. register N nodes (C at a time): connect, Noise IK handshake, RegisterRequest → RegisterResponse  ⇒ rate
- * 2. open N map streams on the same connections; wait for every full map                              ⇒ time
+ * 2. open N map streams on the same connections, at most C awaiting their full map at a time; wait for
+ *    every full map                                                                                   ⇒ time
  * 3. K endpoint changes, one at a time from random nodes: UpdateRequest at t0; each other node notes when the
  *    patch carrying the new endpoint arrives                                                           ⇒ p50/p99
  * </pre>
  *
  * All nodes live in this JVM, so one clock times both ends of a change. Readers decode only messages that can
- * carry a patch (deltas), never the large full maps, so the generator stays cheaper than the server it loads.
+ * carry a patch (deltas); of a full map they parse only the head (up to the node's own id) and count its bytes, so
+ * the generator stays cheaper than the server it loads. Server memory is read after a full GC of the server
+ * ({@code jcmd GC.run}, then {@code GC.heap_info}), with its RSS.
  */
 public final class ControlLoad {
     private record Sim(int index, NodeKey nodeKey, ControlConnection conn) {
@@ -65,7 +69,10 @@ public final class ControlLoad {
     private final List<Sim> sims = new ArrayList<>();
     private final Map<Long, Integer> idToIndex = new ConcurrentHashMap<>();
     private final AtomicInteger fullMaps = new AtomicInteger();
-    private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicInteger streamFailures = new AtomicInteger();
+    private final AtomicLong fullMapBytes = new AtomicLong();
+    private final String compress;
+    private final String histogram = System.getProperty("controlload.histogram");
     /** The change in flight: which node id, which endpoint text, when it was sent, and arrivals. */
     private volatile long changeNode = -1;
     private volatile String changeEndpoint = "";
@@ -73,7 +80,9 @@ public final class ControlLoad {
     private volatile CountDownLatch changeArrivals = new CountDownLatch(0);
     private final List<Long> latenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    private ControlLoad(URI server, String authKey, int nodes, int concurrency, int changes, long serverPid) {
+    private ControlLoad(URI server, String authKey, int nodes, int concurrency, int changes, long serverPid,
+                        String compress) {
+        this.compress = compress;
         this.server = server;
         this.authKey = authKey;
         this.nodes = nodes;
@@ -89,14 +98,16 @@ public final class ControlLoad {
         }
         if (!a.containsKey("--server") || !a.containsKey("--auth-key")) {
             System.err.println("usage: ControlLoad --server URL --auth-key KEY [--nodes N] [--concurrency C] "
-                    + "[--changes K] [--server-pid PID]");
+                    + "[--changes K] [--server-pid PID] [--compress deflate|none]");
             System.exit(2);
         }
         new ControlLoad(URI.create(a.get("--server")), a.get("--auth-key"),
                 Integer.parseInt(a.getOrDefault("--nodes", "1000")),
                 Integer.parseInt(a.getOrDefault("--concurrency", "64")),
                 Integer.parseInt(a.getOrDefault("--changes", "20")),
-                Long.parseLong(a.getOrDefault("--server-pid", "0"))).run();
+                Long.parseLong(a.getOrDefault("--server-pid", "0")),
+                "none".equals(a.getOrDefault("--compress", "deflate")) ? null : a.getOrDefault("--compress", "deflate"))
+                .run();
         System.exit(0);
     }
 
@@ -136,25 +147,32 @@ public final class ControlLoad {
                 sims.size(), regSecs, sims.size() / regSecs, failures.get(), (serverCpuNanos() - cpu0) / 1e9));
         report("server after registration", memory());
 
-        // 2. map streams
+        // 2. map streams, at most `concurrency` awaiting their full map
         t0 = System.nanoTime();
         cpu0 = serverCpuNanos();
+        Semaphore awaiting = new Semaphore(concurrency);
         for (Sim s : sims) {
+            awaiting.acquire();
+            Thread.ofVirtual().name("sim-reader-" + s.index()).start(() -> read(s, awaiting));
             s.conn().send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, s.nodeKey(), true, null,
-                    List.of(endpoint(s.index(), 0)), null, 0)));
-            Thread.ofVirtual().name("sim-reader-" + s.index()).start(() -> read(s));
+                    List.of(endpoint(s.index(), 0)), null, 0, compress)));
         }
-        while (fullMaps.get() < sims.size()) {
+        while (fullMaps.get() + streamFailures.get() < sims.size()) {
             Thread.sleep(20);
             if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(30)) {
                 throw new IOException("only " + fullMaps.get() + " of " + sims.size() + " full maps after 30 min");
             }
         }
         double mapSecs = (System.nanoTime() - t0) / 1e9;
-        report("streams", String.format("%d full maps of %d peers in %.1f s (%.0f MB received), server CPU %.1f s",
-                sims.size(), sims.size() - 1, mapSecs, bytesReceived.get() / 1e6, (serverCpuNanos() - cpu0) / 1e9));
+        report("streams", String.format("%d full maps of %d peers in %.1f s (%.0f MB received, %s, %d streams "
+                        + "failed), server CPU %.1f s", fullMaps.get(), sims.size() - 1, mapSecs,
+                fullMapBytes.get() / 1e6, compress == null ? "uncompressed" : compress, streamFailures.get(),
+                (serverCpuNanos() - cpu0) / 1e9));
         Thread.sleep(3000); // let online-state patches of the stream start settle
         report("server with all streams open", memory());
+        if (histogram != null) {
+            Files.writeString(Path.of(histogram), jcmd("GC.class_histogram"));
+        }
 
         // 3. endpoint changes
         java.util.Random random = new java.util.Random(42);
@@ -212,24 +230,38 @@ public final class ControlLoad {
         return new Sim(index, nk, c);
     }
 
-    private void read(Sim s) {
+    private void read(Sim s, Semaphore awaiting) {
         boolean first = true;
         byte[] marker = "peersChangedPatch".getBytes(StandardCharsets.US_ASCII);
         try {
             while (true) {
-                byte[] msg = s.conn().receive();
-                bytesReceived.addAndGet(msg.length);
+                byte[] msg;
+                try {
+                    msg = s.conn().receive();
+                } finally {
+                    if (first) {
+                        awaiting.release();
+                    }
+                }
                 if (first) {
                     first = false;
-                    MapResponse full = (MapResponse) ControlJson.decode(msg);
-                    if (full.node() != null) {
-                        idToIndex.put(full.node().id(), s.index());
+                    long id = selfId(msg);
+                    if (id < 0) {
+                        streamFailures.incrementAndGet();
+                        System.err.println("node " + s.index() + ": first message is no full map");
+                        return;
                     }
+                    idToIndex.put(id, s.index());
+                    fullMapBytes.addAndGet(msg.length);
                     fullMaps.incrementAndGet();
                     continue;
                 }
                 long want = changeNode;
-                if (want < 0 || indexOf(msg, marker) < 0) {
+                if (want < 0) {
+                    continue;
+                }
+                boolean compressed = msg.length > 0 && msg[0] != '{';
+                if (!compressed && indexOf(msg, marker) < 0) {
                     continue;
                 }
                 long now = System.nanoTime();
@@ -243,7 +275,38 @@ public final class ControlLoad {
                 }
             }
         } catch (IOException | MalformedMessageException | ClassCastException e) {
-            // connection closed at the end of the run, or the server dropped it
+            if (first) {
+                streamFailures.incrementAndGet();
+            }
+            // else: connection closed at the end of the run, or the server dropped it
+        }
+    }
+
+    /** The id of the node a full map is for, from the head of the message only; -1 if it is not a map. */
+    static long selfId(byte[] msg) throws IOException {
+        java.io.InputStream in = ControlJson.isCompressed(msg)
+                ? ControlJson.inflating(msg) : new java.io.ByteArrayInputStream(msg);
+        try (JsonParser p = ControlJson.mapper().getFactory().createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return -1;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("node".equals(field) && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        p.nextToken();
+                        if ("id".equals(f)) {
+                            return p.getLongValue();
+                        }
+                        p.skipChildren();
+                    }
+                    return -1;
+                }
+                p.skipChildren();
+            }
+            return -1;
         }
     }
 
@@ -306,14 +369,28 @@ public final class ControlLoad {
         }
         String heap = "?";
         try {
-            Process p = new ProcessBuilder("jcmd", Long.toString(serverPid), "GC.heap_info").redirectErrorStream(true)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            heap = Arrays.stream(out.split("\n")).filter(l -> l.contains("used")).findFirst().orElse("?").strip();
+            jcmd("GC.run");
+            long used = 0;
+            long total = 0;
+            java.util.regex.Pattern gen = java.util.regex.Pattern.compile("total (\\d+)K, used (\\d+)K");
+            for (String l : jcmd("GC.heap_info").split("\n")) {
+                java.util.regex.Matcher m = gen.matcher(l);
+                if (m.find() && !l.contains("Metaspace") && !l.contains("class space")) {
+                    total += Long.parseLong(m.group(1));
+                    used += Long.parseLong(m.group(2));
+                }
+            }
+            heap = used == 0 ? "?" : String.format("%d MB used after full GC (of %d MB committed)", used / 1024,
+                    total / 1024);
         } catch (IOException e) {
             // no jcmd on the PATH
         }
-        return "RSS " + rss + "; heap: " + heap;
+        return "RSS " + rss + "; heap " + heap;
+    }
+
+    private String jcmd(String command) throws IOException {
+        Process p = new ProcessBuilder("jcmd", Long.toString(serverPid), command).redirectErrorStream(true).start();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     private static void report(String what, String text) {

@@ -35,6 +35,10 @@ import java.util.function.Predicate;
  * its view of the peers by applying each MapResponse exactly as a real node must.
  */
 final class SimNode implements AutoCloseable {
+    private static final java.util.concurrent.atomic.AtomicInteger NODES = new java.util.concurrent.atomic.AtomicInteger();
+    /** Every other node asks for compressed map responses, so every scenario runs with both kinds of node. */
+    private final String compress = NODES.getAndIncrement() % 2 == 0 ? MapRequest.DEFLATE : null;
+
     private static final Random SEEDS = new Random(42);
 
     final PublicKey machine;
@@ -125,7 +129,7 @@ final class SimNode implements AutoCloseable {
         }
         ControlConnection c = conn;
         c.send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, nodeKey, true, null, endpoints, handle,
-                seq)));
+                seq, compress)));
         reader = Thread.ofVirtual().start(() -> readLoop(c));
     }
 

@@ -243,7 +243,7 @@ public final class ControlSession {
         listener.registered(reg);
         PrivateKey key = nodeKey.get();
         c.send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, nodeKey(key), true, hostinfo.get(),
-                endpoints.get(), sessionHandle, lastSeq)));
+                endpoints.get(), sessionHandle, lastSeq, MapRequest.DEFLATE)));
         streaming = true;
         boolean first = true;
         try {

@@ -7,7 +7,9 @@ package dev.warren.wire.control;
  * <h2>History</h2>
  * <ul>
  *   <li>1 (2026-12-04): register with pre-auth key, streaming map with full map then deltas (changed, removed,
- *       patches), resume by session handle and sequence number, update requests for endpoints and host info.</li>
+ *       patches), resume by session handle and sequence number, update requests for endpoints and host info.
+ *       Added the same day without a version change (both sides ignore what they do not know): the optional
+ *       {@code MapRequest.compress = "deflate"} through which a node accepts DEFLATE-compressed map responses.</li>
  * </ul>
  */
 public final class CapabilityVersion {

@@ -15,7 +15,23 @@ import java.util.List;
  * @param sessionHandle the handle of a previous stream to resume, or null for a fresh full map
  * @param lastSeq       the last sequence number the node applied from that session; deltas after it are replayed
  *                      if the server still holds them, else the server sends a full map
+ * @param compress      {@value #DEFLATE} to accept map responses compressed as {@link ControlJson} describes
+ *                      (a server may still send any message uncompressed), or null; servers that do not know
+ *                      the field ignore it and never compress
  */
 public record MapRequest(int version, NodeKey nodeKey, boolean stream, Hostinfo hostinfo, List<String> endpoints,
-                         String sessionHandle, long lastSeq) implements ControlMessage {
+                         String sessionHandle, long lastSeq, String compress) implements ControlMessage {
+    /** The one compression there is: raw DEFLATE (RFC 1951) after a zero byte. */
+    public static final String DEFLATE = "deflate";
+
+    /** A request for uncompressed map responses. */
+    public MapRequest(int version, NodeKey nodeKey, boolean stream, Hostinfo hostinfo, List<String> endpoints,
+                      String sessionHandle, long lastSeq) {
+        this(version, nodeKey, stream, hostinfo, endpoints, sessionHandle, lastSeq, null);
+    }
+
+    /** True if the node accepts DEFLATE-compressed map responses. */
+    public boolean acceptsDeflate() {
+        return DEFLATE.equals(compress);
+    }
 }

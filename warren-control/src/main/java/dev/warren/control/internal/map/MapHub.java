@@ -20,14 +20,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Registry of map sessions and fan-out of state changes to them.
  *
  * <p>Opening a stream: under the state's write lock, 1. check the node (registered to this machine, authorized,
  * unexpired); 2. resume the session named by the request's handle when its backlog still covers everything after
- * {@code lastSeq}, else create a session and build its full map from the same snapshot; 3. register it for fan-out.
- * Because the state publishes changes under that same lock, every change after the snapshot reaches the session.
+ * {@code lastSeq}, else create a session and collect its full map's peers from the same snapshot; 3. register it
+ * for fan-out. Because the state publishes changes under that same lock, every change after the snapshot reaches
+ * the session. 4. After the lock, encode the full map from the collected (immutable) entries.
  *
  * <p>Concurrency: {@link #publish} runs under the state's write lock; the maps are concurrent so the tick and the
  * protocol handler can read them without it.
@@ -40,6 +42,7 @@ public final class MapHub {
     private final Map<String, MapSession> byHandle = new ConcurrentHashMap<>();
     // sessions by node id, to retire a node's detached sessions in O(its sessions)
     private final Map<Long, Set<MapSession>> byNode = new ConcurrentHashMap<>();
+    private final MapDeflater deflater = new MapDeflater();
 
     public MapHub(ControlState state, ControlMetrics metrics) {
         this.state = state;
@@ -59,6 +62,10 @@ public final class MapHub {
         return state.snapshot();
     }
 
+    MapDeflater deflater() {
+        return deflater;
+    }
+
     ControlMetrics metrics() {
         return metrics;
     }
@@ -67,8 +74,16 @@ public final class MapHub {
         return state.options().backlogMessages();
     }
 
-    long batchIntervalMillis() {
-        return state.options().batchInterval().toMillis();
+    /** Sessions per millisecond of batch delay: 10,000 sessions batch for 250 ms, 2,000 or fewer for the interval. */
+    static final int SESSIONS_PER_DELAY_MS = 40;
+
+    /**
+     * How long a writer waits after a delta before the next: the configured batch interval, or longer with many
+     * sessions so that the number of messages a change storm costs stays about constant (0 disables batching).
+     */
+    long batchDelayMillis() {
+        long interval = state.options().batchInterval().toMillis();
+        return interval == 0 ? 0 : Math.max(interval, byHandle.size() / SESSIONS_PER_DELAY_MS);
     }
 
     ControlSettings settings(Snapshot s, long domainId) {
@@ -88,16 +103,15 @@ public final class MapHub {
     }
 
     /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
-    static List<Node> peersOf(Snapshot s, NodeEntry self, Set<Long> known) {
-        List<Node> peers = new ArrayList<>(s.nodes().size());
+    static List<NodeEntry> peersOf(Snapshot s, NodeEntry self, KnownPeers known) {
+        List<NodeEntry> peers = new ArrayList<>();
         long domain = self.domainId();
-        long selfId = self.id();
-        s.forEachNode(e -> {
-            if (e.domainId() == domain && e.id() != selfId && e.visible()) {
-                peers.add(e.wire());
+        for (NodeEntry e : s.nodes().values()) {
+            if (e.domainId() == domain && e.id() != self.id() && e.visible()) {
+                peers.add(e);
                 known.add(e.id());
             }
-        });
+        }
         return peers;
     }
 
@@ -107,12 +121,36 @@ public final class MapHub {
         if (self == null) {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
-        List<Node> peers = peersOf(s, self, new java.util.HashSet<>());
+        List<Node> peers = peersOf(s, self, new KnownPeers()).stream().map(NodeEntry::wire).toList();
         return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
     }
 
-    /** An open stream: its session and the node it serves. */
-    public record Stream(MapSession session, long nodeId, List<byte[]> initial) {
+    /** {@link #fullMap} encoded as a stream's first message is, from the entries' cached JSON. */
+    public byte[] fullMapBytes(Snapshot s, long nodeId, String handle) {
+        NodeEntry self = s.nodes().get(nodeId);
+        if (self == null) {
+            throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
+        }
+        List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
+        return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), now());
+    }
+
+    /** {@link #fullMapBytes} as a stream that accepts DEFLATE gets it. */
+    public byte[] fullMapDeflated(Snapshot s, long nodeId, String handle) {
+        NodeEntry self = s.nodes().get(nodeId);
+        if (self == null) {
+            throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
+        }
+        List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
+        return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), now()), self,
+                peers);
+    }
+
+    /** An open stream: its session, the node it serves, and its first messages until the writer takes them. */
+    public record Stream(MapSession session, long nodeId, AtomicReference<List<byte[]>> initial) {
+        Stream(MapSession session, long nodeId, List<byte[]> initial) {
+            this(session, nodeId, new AtomicReference<>(initial));
+        }
     }
 
     /** The node a map request may stream for, checked against {@code s}; throws ControlException otherwise. */
@@ -133,14 +171,16 @@ public final class MapHub {
 
     /** Opens (or resumes) a stream for {@code r} on {@code c}; the caller then runs {@link #run}. */
     public Stream open(ControlConnection c, dev.warren.wire.key.MachineKey machine, MapRequest r) {
-        return state.withLock(s -> {
+        record Opened(MapSession session, long nodeId, List<byte[]> replay, MapSession.Full full) {
+        }
+        Opened o = state.withLock(s -> {
             NodeEntry self = checkNode(s, machine, r);
             if (r.sessionHandle() != null) {
                 MapSession old = byHandle.get(r.sessionHandle());
                 if (old != null && old.nodeId == self.id()) {
-                    List<byte[]> replay = old.tryResume(c, r.lastSeq());
+                    List<byte[]> replay = old.tryResume(c, r.lastSeq(), r.acceptsDeflate());
                     if (replay != null) {
-                        return new Stream(old, self.id(), replay);
+                        return new Opened(old, self.id(), replay, null);
                     }
                     discard(old);
                 }
@@ -154,19 +194,24 @@ public final class MapHub {
                     }
                 }
             }
-            MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId());
-            byte[] full = m.startFull(c, s, self);
+            MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId(),
+                    r.acceptsDeflate());
+            MapSession.Full full = m.startFull(c, s, self);
             byHandle.put(m.handle, m);
             byDomain.computeIfAbsent(self.domainId(), k -> ConcurrentHashMap.newKeySet()).add(m);
             byNode.computeIfAbsent(self.id(), k -> ConcurrentHashMap.newKeySet()).add(m);
-            return new Stream(m, self.id(), List.of(full));
+            return new Opened(m, self.id(), null, full);
         });
+        // Encoding a full map takes milliseconds at 10,000 peers: not under the state lock. Changes after the
+        // snapshot are already pending in the session, and its writer starts only after this returns.
+        List<byte[]> initial = o.full() == null ? o.replay() : List.of(o.session().encodeFull(o.full()));
+        return new Stream(o.session(), o.nodeId(), initial);
     }
 
     /** Starts the writer of {@code stream} on connection {@code c}, on a new virtual thread. */
     public Thread run(ControlConnection c, Stream stream) {
         return Thread.ofVirtual().name("control-map-writer-" + stream.nodeId())
-                .start(() -> stream.session().writeLoop(c, stream.initial()));
+                .start(() -> stream.session().writeLoop(c, stream.initial().getAndSet(null)));
     }
 
     /** The stream on {@code c} ended. */

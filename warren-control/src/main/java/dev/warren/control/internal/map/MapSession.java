@@ -8,16 +8,13 @@ import dev.warren.wire.control.ControlJson;
 import dev.warren.wire.control.ErrorMessage;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
-import dev.warren.wire.control.PeerPatch;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,8 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Flow: 1. the state publishes a change → {@link #offer} merges it into {@code pending} (O(1), never blocks on
  * the network) and wakes the writer; 2. the writer drains {@code pending}, resolves each node id against the newest
  * snapshot into a removal, a whole node or a patch, stamps the next sequence number, appends the encoded message to
- * the backlog — all under {@link #lock} — and 3. sends it outside the lock; 4. it sleeps the batch interval so that
- * changes arriving meanwhile merge into the next message.
+ * the backlog — all under {@link #lock} — and 3. sends it outside the lock; 4. it sleeps the batch interval — longer
+ * with many sessions ({@link MapHub#batchDelayMillis}) — so that changes arriving meanwhile merge into the next
+ * message. A change after a quiet period goes out at once; under a storm (10,000 nodes coming online) each session
+ * sends a few messages a second instead of twenty, each carrying more patches.
  *
  * <p>Invariants: {@code known} is exactly the peer set of the last message in the backlog (as the node sees it after
  * applying every message up to {@code seq}); a message is in the backlog before it is sent; only the writer of the
@@ -42,9 +41,17 @@ public final class MapSession {
     private record Sent(long seq, byte[] bytes) {
     }
 
+    /** Deltas of at least this many bytes are compressed for a session that accepts it. */
+    static final int DEFLATE_ABOVE = 1024;
+
+    /** Bytes of sent messages kept per session for resumption: 10,000 sessions keep at most 160 MB. */
+    static final int BACKLOG_BYTES = 16 * 1024;
+
     final String handle;
     final long nodeId;
     final long domainId;
+    /** The node accepts compressed messages (its MapRequest asked for DEFLATE). */
+    final boolean deflate;
     private final MapHub hub;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -56,9 +63,11 @@ public final class MapSession {
     // guarded by lock
     private boolean keepAliveDue;
     // guarded by lock
-    private final Set<Long> known = new HashSet<>();
+    private final KnownPeers known = new KnownPeers();
     // guarded by lock
     private final ArrayDeque<Sent> backlog = new ArrayDeque<>();
+    // guarded by lock: sum of the backlog's message sizes
+    private long backlogBytes;
     // guarded by lock
     private long seq;
     // guarded by lock: the attached connection, or null while detached
@@ -70,8 +79,9 @@ public final class MapSession {
     // guarded by lock: discarded; never attaches again
     private boolean closed;
 
-    MapSession(MapHub hub, String handle, long nodeId, long domainId) {
+    MapSession(MapHub hub, String handle, long nodeId, long domainId, boolean deflate) {
         this.hub = hub;
+        this.deflate = deflate;
         this.handle = handle;
         this.nodeId = nodeId;
         this.domainId = domainId;
@@ -79,6 +89,10 @@ public final class MapSession {
 
     public String handle() {
         return handle;
+    }
+
+    private static Integer or(Integer a, Integer b) {
+        return a | b;
     }
 
     /** Merges one change into the pending set. */
@@ -90,39 +104,55 @@ public final class MapSession {
             }
             if (pending.isEmpty()) {
                 pendingSince = hub.clock().nanoTime();
+                wake.signal(); // only on the first change: the writer waits only while nothing is pending
             }
-            pending.merge(c.nodeId(), c.flags(), (a, b) -> a | b);
-            wake.signal();
+            pending.merge(c.nodeId(), c.flags(), MapSession::or);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Builds the full map from {@code s}, attaches {@code c}; called under the state lock. Returns the message. */
-    byte[] startFull(ControlConnection c, Snapshot s, NodeEntry self) {
+    /** What a full map is made of, collected under the state lock and encoded after it ({@link #encodeFull}). */
+    record Full(NodeEntry self, List<NodeEntry> peers, byte[] envelope, long collectNanos) {
+    }
+
+    /**
+     * Starts the session on {@code c} with a full map of {@code s}: collects the peers and sets {@code known};
+     * called under the state lock. The full map is not kept in the backlog (a node that missed it gets a new one).
+     */
+    Full startFull(ControlConnection c, Snapshot s, NodeEntry self) {
         lock.lock();
         try {
-            List<Node> peers = MapHub.peersOf(s, self, known);
+            long t0 = hub.clock().nanoTime();
+            List<NodeEntry> peers = MapHub.peersOf(s, self, known);
             seq = 1;
-            MapResponse full = MapResponse.full(handle, seq, self.wire(), peers, hub.settings(s, domainId), hub.now());
-            byte[] bytes = ControlJson.encode(full);
-            remember(bytes);
+            byte[] env = MapEncoder.fullEnvelope(handle, seq, self, hub.settings(s, domainId), hub.now());
             conn = c;
             lastSendAt = hub.clock().nanoTime();
-            return bytes;
+            return new Full(self, peers, env, lastSendAt - t0);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Encodes (and compresses, if the node accepts it) full map {@code f}; outside every lock. */
+    byte[] encodeFull(Full f) {
+        long t0 = hub.clock().nanoTime();
+        byte[] bytes = deflate ? hub.deflater().full(f.envelope(), f.self(), f.peers())
+                : MapEncoder.full(f.envelope(), f.peers());
+        hub.metrics().fullMapBuilt(f.collectNanos() + hub.clock().nanoTime() - t0);
+        return bytes;
     }
 
     /**
      * Attaches {@code c} to resume after {@code lastSeq}: returns the messages to replay (possibly none), or null
-     * when the backlog no longer holds everything after {@code lastSeq} (the caller then starts a full map).
+     * when the backlog no longer holds everything after {@code lastSeq} or holds compressed messages the node
+     * no longer accepts ({@code acceptsDeflate}); the caller then starts a full map.
      */
-    List<byte[]> tryResume(ControlConnection c, long lastSeq) {
+    List<byte[]> tryResume(ControlConnection c, long lastSeq, boolean acceptsDeflate) {
         lock.lock();
         try {
-            if (closed || lastSeq > seq || lastSeq < 0) {
+            if (closed || lastSeq > seq || lastSeq < 0 || (deflate && !acceptsDeflate)) {
                 return null;
             }
             List<byte[]> replay = new ArrayList<>();
@@ -212,10 +242,20 @@ public final class MapSession {
         }
     }
 
+    /**
+     * Keeps message {@code seq} for resumption, within {@link #BACKLOG_BYTES}: older messages make room; a message
+     * larger than the whole budget empties the backlog (a resume from before it gets a full map).
+     */
     private void remember(byte[] bytes) {
+        if (bytes.length > BACKLOG_BYTES) {
+            backlog.clear();
+            backlogBytes = 0;
+            return;
+        }
         backlog.addLast(new Sent(seq, bytes));
-        while (backlog.size() > hub.backlogMessages()) {
-            backlog.removeFirst();
+        backlogBytes += bytes.length;
+        while (backlog.size() > hub.backlogMessages() || backlogBytes > BACKLOG_BYTES) {
+            backlogBytes -= backlog.removeFirst().bytes.length;
         }
     }
 
@@ -226,6 +266,7 @@ public final class MapSession {
                 c.send(m);
                 hub.metrics().mapMessageSent();
             }
+            initial = null; // a full map is large: do not keep it for the stream's life
             while (true) {
                 byte[] out;
                 ErrorMessage end = null;
@@ -242,7 +283,7 @@ public final class MapSession {
                     if (!pending.isEmpty()) {
                         since = pendingSince;
                         Map<Long, Integer> drained = pending;
-                        pending = new LinkedHashMap<>();
+                        pending = new LinkedHashMap<>(); // a new small table: a drained one may be large
                         Built b = buildLocked(hub.snapshot(), drained);
                         out = b.bytes;
                         end = b.end;
@@ -272,8 +313,9 @@ public final class MapSession {
                     c.close();
                     return;
                 }
-                if (delta && hub.batchIntervalMillis() > 0) {
-                    Thread.sleep(hub.batchIntervalMillis());
+                long pause = hub.batchDelayMillis();
+                if (delta && pause > 0) {
+                    Thread.sleep(pause);
                 }
             }
         } catch (IOException | InterruptedException e) {
@@ -285,9 +327,9 @@ public final class MapSession {
     }
 
     private Built buildLocked(Snapshot s, Map<Long, Integer> drained) {
-        List<Node> changed = new ArrayList<>();
+        List<NodeEntry> changed = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
-        List<PeerPatch> patches = new ArrayList<>();
+        List<MapEncoder.Patch> patches = new ArrayList<>();
         Node self = null;
         ErrorMessage end = null;
         for (Map.Entry<Long, Integer> en : drained.entrySet()) {
@@ -313,21 +355,19 @@ public final class MapSession {
                 }
             } else if (!known.contains(id) || (f & Change.FULL) != 0) {
                 known.add(id);
-                changed.add(e.wire());
+                changed.add(e);
             } else {
-                boolean ep = (f & Change.ENDPOINTS) != 0;
-                boolean on = (f & Change.ONLINE) != 0;
-                patches.add(new PeerPatch(id, ep ? e.row().endpoints() : null, on ? e.online() : null,
-                        on ? e.row().lastSeen() : null, null, null));
+                patches.add(new MapEncoder.Patch(e, (f & Change.ENDPOINTS) != 0, (f & Change.ONLINE) != 0));
             }
         }
         if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty()) {
             return new Built(null, end);
         }
         seq++;
-        MapResponse r = new MapResponse(handle, seq, false, self, null, changed.isEmpty() ? null : changed,
-                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : patches, null, hub.now());
-        byte[] bytes = ControlJson.encode(r);
+        byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, hub.now());
+        if (deflate && bytes.length >= DEFLATE_ABOVE) {
+            bytes = hub.deflater().whole(bytes);
+        }
         remember(bytes);
         return new Built(bytes, end);
     }

@@ -18,6 +18,7 @@ public final class ControlMetrics {
     private final Counter keepAlives;
     private final Counter registrations;
     private final Timer changeToSend;
+    private final Timer fullMap;
 
     public ControlMetrics(IntSupplier nodes) {
         Gauge.builder("warren_control_nodes", nodes::getAsInt).description("registered nodes").register(registry);
@@ -34,6 +35,13 @@ public final class ControlMetrics {
                 .description("time from a change being queued for a stream to its message being sent")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        fullMap = Timer.builder("warren_control_full_map")
+                .description("time to build and encode a stream's full map (peer list and JSON, not sending)")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    public void fullMapBuilt(long nanos) {
+        fullMap.record(Duration.ofNanos(Math.max(0, nanos)));
     }
 
     public void streamOpened() {

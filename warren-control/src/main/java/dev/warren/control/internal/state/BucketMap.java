@@ -2,108 +2,133 @@ package dev.warren.control.internal.state;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * An immutable map whose copy-on-write updates copy one of {@value #BUCKETS} buckets and the bucket array instead of
- * the whole map: a node change in a 10,000-node snapshot copies about 40 entries and 512 references, not 10,000
- * entries. Reads ({@link #get}, iteration) cost what a HashMap's do.
+ * An immutable hash map whose writes copy one bucket and the bucket index ({@value #BUCKETS} references) instead of
+ * the whole map: the snapshot's indexes (node key, machine key, name → node ids) change on every registration, and
+ * copying a 10,000-entry {@code HashMap} each time made registration O(nodes).
  *
- * <p>Invariants: every bucket is an unmodifiable map; a key lives in bucket {@code spread(hash) & (BUCKETS-1)};
- * {@code size} is the sum of the bucket sizes. Instances are never mutated after construction.
+ * <p>Invariants: immutable; a bucket is an array of alternating keys and values with no duplicate key; null keys
+ * and values are not allowed.
+ *
+ * @param <K> key type, with value equality
+ * @param <V> value type
  */
 final class BucketMap<K, V> extends AbstractMap<K, V> {
-    static final int BUCKETS = 512;
-    @SuppressWarnings("rawtypes")
-    private static final Map[] EMPTY_BUCKETS = new Map[BUCKETS];
+    private static final int BUCKETS = 1024;
+    private static final BucketMap<?, ?> EMPTY = new BucketMap<>(new Object[BUCKETS][], 0);
 
-    static {
-        Arrays.fill(EMPTY_BUCKETS, Map.of());
-    }
-
-    private final Map<K, V>[] buckets;
+    private final Object[][] buckets;
     private final int size;
 
-    private BucketMap(Map<K, V>[] buckets, int size) {
+    private BucketMap(Object[][] buckets, int size) {
         this.buckets = buckets;
         this.size = size;
     }
 
     @SuppressWarnings("unchecked")
     static <K, V> BucketMap<K, V> empty() {
-        return new BucketMap<>(EMPTY_BUCKETS.clone(), 0);
+        return (BucketMap<K, V>) EMPTY;
     }
 
-    static <K, V> BucketMap<K, V> of(Map<K, V> m) {
-        @SuppressWarnings("unchecked")
-        HashMap<K, V>[] tmp = new HashMap[BUCKETS];
-        for (Map.Entry<K, V> e : m.entrySet()) {
-            int b = bucket(e.getKey());
-            if (tmp[b] == null) {
-                tmp[b] = new HashMap<>();
-            }
-            tmp[b].put(e.getKey(), e.getValue());
+    static <K, V> BucketMap<K, V> copyOf(Map<K, V> m) {
+        BucketMap<K, V> b = empty();
+        for (Entry<K, V> e : m.entrySet()) {
+            b = b.with(e.getKey(), e.getValue());
         }
-        @SuppressWarnings("unchecked")
-        Map<K, V>[] out = new Map[BUCKETS];
-        for (int i = 0; i < BUCKETS; i++) {
-            out[i] = tmp[i] == null ? Map.of() : Collections.unmodifiableMap(tmp[i]);
-        }
-        return new BucketMap<>(out, m.size());
+        return b;
     }
 
     private static int bucket(Object key) {
         int h = key.hashCode();
-        h ^= h >>> 16;
-        return h & (BUCKETS - 1);
-    }
-
-    /** A new map with {@code key → value}. */
-    BucketMap<K, V> with(K key, V value) {
-        int b = bucket(key);
-        HashMap<K, V> copy = new HashMap<>(buckets[b]);
-        boolean added = copy.put(key, value) == null && !buckets[b].containsKey(key);
-        Map<K, V>[] nb = buckets.clone();
-        nb[b] = Collections.unmodifiableMap(copy);
-        return new BucketMap<>(nb, added ? size + 1 : size);
-    }
-
-    /** A new map without {@code key} (this map when it is absent). */
-    BucketMap<K, V> without(Object key) {
-        int b = bucket(key);
-        if (!buckets[b].containsKey(key)) {
-            return this;
-        }
-        HashMap<K, V> copy = new HashMap<>(buckets[b]);
-        copy.remove(key);
-        Map<K, V>[] nb = buckets.clone();
-        nb[b] = Collections.unmodifiableMap(copy);
-        return new BucketMap<>(nb, size - 1);
-    }
-
-    /** Calls {@code f} for every value, without iterator or entry allocation per bucket (the full-map hot path). */
-    void forEachValue(java.util.function.Consumer<? super V> f) {
-        for (Map<K, V> b : buckets) {
-            if (!b.isEmpty()) {
-                b.values().forEach(f);
-            }
-        }
+        return (h ^ (h >>> 16)) & (BUCKETS - 1);
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public V get(Object key) {
-        return key == null ? null : buckets[bucket(key)].get(key);
+        if (key == null) {
+            return null;
+        }
+        Object[] b = buckets[bucket(key)];
+        if (b != null) {
+            for (int i = 0; i < b.length; i += 2) {
+                if (b[i].equals(key)) {
+                    return (V) b[i + 1];
+                }
+            }
+        }
+        return null;
     }
 
     @Override
     public boolean containsKey(Object key) {
-        return key != null && buckets[bucket(key)].containsKey(key);
+        return get(key) != null;
+    }
+
+    /** This map with {@code key} mapped to {@code value}. */
+    BucketMap<K, V> with(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        int k = bucket(key);
+        Object[] b = buckets[k];
+        Object[] nb;
+        boolean added = true;
+        if (b == null) {
+            nb = new Object[]{key, value};
+        } else {
+            int at = -1;
+            for (int i = 0; i < b.length; i += 2) {
+                if (b[i].equals(key)) {
+                    at = i;
+                    break;
+                }
+            }
+            if (at >= 0) {
+                nb = b.clone();
+                nb[at + 1] = value;
+                added = false;
+            } else {
+                nb = Arrays.copyOf(b, b.length + 2);
+                nb[b.length] = key;
+                nb[b.length + 1] = value;
+            }
+        }
+        Object[][] top = buckets.clone();
+        top[k] = nb;
+        return new BucketMap<>(top, added ? size + 1 : size);
+    }
+
+    /** This map without {@code key}; this one if it is absent. */
+    BucketMap<K, V> without(K key) {
+        int k = bucket(key);
+        Object[] b = buckets[k];
+        if (b == null) {
+            return this;
+        }
+        for (int i = 0; i < b.length; i += 2) {
+            if (b[i].equals(key)) {
+                Object[] nb;
+                if (b.length == 2) {
+                    nb = null;
+                } else {
+                    nb = new Object[b.length - 2];
+                    System.arraycopy(b, 0, nb, 0, i);
+                    System.arraycopy(b, i + 2, nb, i, b.length - i - 2);
+                }
+                Object[][] top = buckets.clone();
+                top[k] = nb;
+                return new BucketMap<>(top, size - 1);
+            }
+        }
+        return this;
     }
 
     @Override
@@ -112,35 +137,25 @@ final class BucketMap<K, V> extends AbstractMap<K, V> {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Set<Entry<K, V>> entrySet() {
+        List<Entry<K, V>> all = new ArrayList<>(size);
+        for (Object[] b : buckets) {
+            if (b != null) {
+                for (int i = 0; i < b.length; i += 2) {
+                    all.add(Map.entry((K) b[i], (V) b[i + 1]));
+                }
+            }
+        }
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<K, V>> iterator() {
-                return new Iterator<>() {
-                    int next;
-                    Iterator<Entry<K, V>> current = Collections.emptyIterator();
-
-                    @Override
-                    public boolean hasNext() {
-                        while (!current.hasNext() && next < BUCKETS) {
-                            current = buckets[next++].entrySet().iterator();
-                        }
-                        return current.hasNext();
-                    }
-
-                    @Override
-                    public Entry<K, V> next() {
-                        if (!hasNext()) {
-                            throw new NoSuchElementException();
-                        }
-                        return current.next();
-                    }
-                };
+                return java.util.Collections.unmodifiableList(all).iterator();
             }
 
             @Override
             public int size() {
-                return size;
+                return all.size();
             }
         };
     }

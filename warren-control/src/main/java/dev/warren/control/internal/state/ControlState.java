@@ -76,15 +76,14 @@ public final class ControlState {
         });
         HashMap<Long, NodeEntry> nodes = new HashMap<>();
         HashMap<dev.warren.wire.key.NodeKey, Long> byKey = new HashMap<>();
-        HashMap<Snapshot.MachineSlot, Long> byMachine = new HashMap<>();
         for (NodeRow r : c.nodes()) {
-            byMachine.put(new Snapshot.MachineSlot(r.domainId(), r.machineKey()), r.id());
             UserRow u = users.get(r.userId());
             nodes.put(r.id(), NodeEntry.of(r, u == null ? "unknown" : u.login(), false, now.toEpochMilli(), now));
             byKey.put(r.nodeKey(), r.id());
         }
         snap = new Snapshot(0, Map.copyOf(domains), Map.copyOf(users), Map.copyOf(keys), Map.copyOf(byHash),
-                BucketMap.of(nodes), BucketMap.of(byKey), BucketMap.of(byMachine), c.counters());
+                NodeTable.of(nodes.values()), BucketMap.copyOf(byKey), c.counters(),
+                Snapshot.Indexes.of(nodes.values()));
     }
 
     public void setSink(ChangeSink s) {
@@ -149,8 +148,7 @@ public final class ControlState {
     public DomainRow createDomain(String name, boolean requireApproval) {
         if (!Names.isValidDomainName(name)) {
             throw ControlException.badRequest("name", "domain name '" + name
-                    + "' must be 1..63 lowercase letters, digits, '-' or '.', starting and ending with a letter or"
-                    + " digit");
+                    + "' must be 1..63 lowercase letters, digits, '-' or '.', starting and ending with a letter or digit");
         }
         lock.lock();
         try {
@@ -268,7 +266,7 @@ public final class ControlState {
         lock.lock();
         try {
             NodeEntry e = requireNode(snap, id);
-            if (snap.namesIn(e.domainId(), id, name).contains(name)) {
+            if (snap.namesIn(e.domainId(), id).contains(name)) {
                 throw ControlException.conflict("name_taken", "name", "another node of the domain is named '"
                         + name + "'");
             }
@@ -393,8 +391,8 @@ public final class ControlState {
         }
         Counters c = s.counters();
         long index = Addresses.firstUsable(c.addressIndex());
-        String base = Names.sanitize(r.hostinfo() == null ? null : r.hostinfo().hostname());
-        String name = Names.unique(base, s.namesIn(d.id(), -1, base));
+        String name = Names.unique(Names.sanitize(r.hostinfo() == null ? null : r.hostinfo().hostname()),
+                s.namesIn(d.id(), -1));
         NodeRow row = new NodeRow(c.nodeId(), d.id(), u.id(), machine, r.nodeKey(), name, index, r.hostinfo(),
                 List.of(), tags, now, null, expiry, false, authorized, ephemeral, authKeyId);
         store.saveRegistration(row, true, markKeyUsed ? authKeyId : null, now);

@@ -14,19 +14,89 @@ import java.util.Set;
 
 /**
  * One immutable version of the whole state. Readers take the current snapshot from a volatile field and never lock;
- * the writer copies the maps it changes (copy-on-write) and publishes a new snapshot. The node maps are
- * {@link BucketMap}s, so a node change copies one bucket (≈ nodes/512 entries) and the bucket array.
+ * the writer copies the maps it changes (copy-on-write) and publishes a new snapshot. A node change copies one chunk
+ * of the {@link NodeTable} and its index (O(nodes / 256 + 256)) and one bucket of each {@link BucketMap} index
+ * (node key; machine and name per domain), so a registration no longer scans or copies every node.
  *
- * <p>Invariants: {@code nodeByKey} maps exactly the node keys of {@code nodes}, {@code nodeByMachine} exactly
- * their (domain, machine key) pairs; every node's domain and user exist;
+ * <p>Invariants: {@code nodeByKey} maps exactly the node keys of {@code nodes}; every node's domain and user exist;
  * {@code counters} are above every id and address index in use.
  */
 public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow> users,
                        Map<Long, AuthKeyRow> authKeys, Map<String, Long> authKeyByHash, Map<Long, NodeEntry> nodes,
-                       Map<NodeKey, Long> nodeByKey, Map<MachineSlot, Long> nodeByMachine, Counters counters) {
+                       Map<NodeKey, Long> nodeByKey, Counters counters, Indexes indexes) {
 
-    /** Index key of a node: its machine key within its domain (the identity a re-login keeps). */
-    public record MachineSlot(long domainId, MachineKey machine) {
+    /** A machine in a domain, a key of {@link Indexes#byMachine}. */
+    record MachineIn(long domain, MachineKey machine) {
+    }
+
+    /** A node name in a domain, a key of {@link Indexes#byName}. */
+    record NameIn(long domain, String name) {
+    }
+
+    /**
+     * Node ids by machine and by name, per domain (ids in ascending order), maintained with {@code nodes} so that
+     * registration does not scan every node.
+     */
+    record Indexes(BucketMap<MachineIn, long[]> byMachine, BucketMap<NameIn, long[]> byName) {
+        static final Indexes EMPTY = new Indexes(BucketMap.empty(), BucketMap.empty());
+
+        /** The indexes after node {@code old} (null: none) became {@code e} (null: deleted). */
+        Indexes with(NodeEntry old, NodeEntry e) {
+            if (old != null && e != null && sameKeys(old, e)) {
+                return this;
+            }
+            Indexes x = this;
+            if (old != null) {
+                x = new Indexes(remove(x.byMachine, machineOf(old), old.id()), remove(x.byName, nameOf(old), old.id()));
+            }
+            if (e != null) {
+                x = new Indexes(add(x.byMachine, machineOf(e), e.id()), add(x.byName, nameOf(e), e.id()));
+            }
+            return x;
+        }
+
+        private static boolean sameKeys(NodeEntry a, NodeEntry b) {
+            return machineOf(a).equals(machineOf(b)) && nameOf(a).equals(nameOf(b));
+        }
+
+        private static MachineIn machineOf(NodeEntry e) {
+            return new MachineIn(e.domainId(), e.row().machineKey());
+        }
+
+        private static NameIn nameOf(NodeEntry e) {
+            return new NameIn(e.domainId(), e.row().name());
+        }
+
+        private static <K> BucketMap<K, long[]> add(BucketMap<K, long[]> m, K key, long id) {
+            long[] ids = m.get(key);
+            if (ids == null) {
+                return m.with(key, new long[]{id});
+            }
+            if (java.util.Arrays.binarySearch(ids, id) >= 0) {
+                return m;
+            }
+            long[] n = java.util.Arrays.copyOf(ids, ids.length + 1);
+            n[ids.length] = id;
+            java.util.Arrays.sort(n);
+            return m.with(key, n);
+        }
+
+        private static <K> BucketMap<K, long[]> remove(BucketMap<K, long[]> m, K key, long id) {
+            long[] ids = m.get(key);
+            if (ids == null) {
+                return m;
+            }
+            long[] n = java.util.Arrays.stream(ids).filter(x -> x != id).toArray();
+            return n.length == ids.length ? m : n.length == 0 ? m.without(key) : m.with(key, n);
+        }
+
+        static Indexes of(Iterable<NodeEntry> nodes) {
+            Indexes x = EMPTY;
+            for (NodeEntry e : nodes) {
+                x = x.with(null, e);
+            }
+            return x;
+        }
     }
 
     public DomainRow domainByName(String name) {
@@ -52,49 +122,60 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
         return id == null ? null : nodes.get(id);
     }
 
+    /** The node of {@code machine} in the domain (the lowest id if there were several). */
     public NodeEntry nodeByMachine(long domainId, MachineKey machine) {
-        Long id = nodeByMachine.get(new MachineSlot(domainId, machine));
-        return id == null ? null : nodes.get(id);
+        long[] ids = indexes.byMachine().get(new MachineIn(domainId, machine));
+        return ids == null ? null : nodes.get(ids[0]);
     }
 
-    /**
-     * Names of the domain's nodes (except one) that a name derived from {@code base} could clash with: {@code base}
-     * itself and every {@code <prefix of base>-<digits>}. Bounded by the duplicates of {@code base}, not the domain.
-     */
-    public Set<String> namesIn(long domainId, long exceptNodeId, String base) {
-        Set<String> s = new HashSet<>();
-        forEachNode(e -> {
-            if (e.domainId() == domainId && e.id() != exceptNodeId && Names.couldClash(e.row().name(), base)) {
-                s.add(e.row().name());
+    /** The names in use in the domain, except node {@code exceptNodeId}'s: a view answering {@code contains} fast. */
+    public Set<String> namesIn(long domainId, long exceptNodeId) {
+        return new java.util.AbstractSet<>() {
+            @Override
+            public boolean contains(Object o) {
+                if (!(o instanceof String name)) {
+                    return false;
+                }
+                long[] ids = indexes.byName().get(new NameIn(domainId, name));
+                return ids != null && (ids.length > 1 || ids[0] != exceptNodeId);
             }
-        });
-        return s;
-    }
 
-    /** Every node, in no particular order; the cheapest way to scan the snapshot. */
-    public void forEachNode(java.util.function.Consumer<NodeEntry> f) {
-        if (nodes instanceof BucketMap<Long, NodeEntry> b) {
-            b.forEachValue(f);
-        } else {
-            nodes.values().forEach(f);
-        }
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return all().iterator();
+            }
+
+            @Override
+            public int size() {
+                return all().size();
+            }
+
+            private Set<String> all() {
+                Set<String> s = new HashSet<>();
+                for (NodeEntry e : nodes.values()) {
+                    if (e.domainId() == domainId && e.id() != exceptNodeId) {
+                        s.add(e.row().name());
+                    }
+                }
+                return s;
+            }
+        };
     }
 
     Snapshot withSeq(long newSeq) {
-        return new Snapshot(newSeq, domains, users, authKeys, authKeyByHash, nodes, nodeByKey, nodeByMachine,
-                counters);
+        return new Snapshot(newSeq, domains, users, authKeys, authKeyByHash, nodes, nodeByKey, counters, indexes);
     }
 
     Snapshot withDomain(DomainRow d, Counters c) {
         Map<Long, DomainRow> m = new HashMap<>(domains);
         m.put(d.id(), d);
-        return new Snapshot(seq, Map.copyOf(m), users, authKeys, authKeyByHash, nodes, nodeByKey, nodeByMachine, c);
+        return new Snapshot(seq, Map.copyOf(m), users, authKeys, authKeyByHash, nodes, nodeByKey, c, indexes);
     }
 
     Snapshot withUser(UserRow u, Counters c) {
         Map<Long, UserRow> m = new HashMap<>(users);
         m.put(u.id(), u);
-        return new Snapshot(seq, domains, Map.copyOf(m), authKeys, authKeyByHash, nodes, nodeByKey, nodeByMachine, c);
+        return new Snapshot(seq, domains, Map.copyOf(m), authKeys, authKeyByHash, nodes, nodeByKey, c, indexes);
     }
 
     Snapshot withAuthKey(AuthKeyRow k, Counters c) {
@@ -102,39 +183,36 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
         m.put(k.id(), k);
         Map<String, Long> h = new HashMap<>(authKeyByHash);
         h.put(k.keyHash(), k.id());
-        return new Snapshot(seq, domains, users, Map.copyOf(m), Map.copyOf(h), nodes, nodeByKey, nodeByMachine, c);
+        return new Snapshot(seq, domains, users, Map.copyOf(m), Map.copyOf(h), nodes, nodeByKey, c, indexes);
     }
 
     Snapshot withNode(NodeEntry e, Counters c) {
-        BucketMap<Long, NodeEntry> m = asBuckets(nodes);
-        NodeEntry old = m.get(e.id());
-        Map<NodeKey, Long> byKey = nodeByKey;
+        NodeEntry old = nodes.get(e.id());
+        BucketMap<NodeKey, Long> byKey = keys();
         if (old == null || !old.row().nodeKey().equals(e.row().nodeKey())) {
-            BucketMap<NodeKey, Long> k = asBuckets(nodeByKey);
             if (old != null) {
-                k = k.without(old.row().nodeKey());
+                byKey = byKey.without(old.row().nodeKey());
             }
-            byKey = k.with(e.row().nodeKey(), e.id());
+            byKey = byKey.with(e.row().nodeKey(), e.id());
         }
-        Map<MachineSlot, Long> byMachine = nodeByMachine;
-        if (old == null) {
-            byMachine = asBuckets(nodeByMachine).with(new MachineSlot(e.domainId(), e.row().machineKey()), e.id());
-        }
-        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, m.with(e.id(), e), byKey, byMachine, c);
+        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, table().with(e), byKey, c,
+                indexes.with(old, e));
     }
 
     Snapshot withoutNode(long id) {
-        BucketMap<Long, NodeEntry> m = asBuckets(nodes);
-        NodeEntry old = m.get(id);
+        NodeEntry old = nodes.get(id);
         if (old == null) {
             return this;
         }
-        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, m.without(id),
-                asBuckets(nodeByKey).without(old.row().nodeKey()),
-                asBuckets(nodeByMachine).without(new MachineSlot(old.domainId(), old.row().machineKey())), counters);
+        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, table().without(id),
+                keys().without(old.row().nodeKey()), counters, indexes.with(old, null));
     }
 
-    private static <K, V> BucketMap<K, V> asBuckets(Map<K, V> m) {
-        return m instanceof BucketMap<K, V> b ? b : BucketMap.of(m);
+    private NodeTable table() {
+        return nodes instanceof NodeTable t ? t : NodeTable.of(nodes.values());
+    }
+
+    private BucketMap<NodeKey, Long> keys() {
+        return nodeByKey instanceof BucketMap<NodeKey, Long> b ? b : BucketMap.copyOf(nodeByKey);
     }
 }

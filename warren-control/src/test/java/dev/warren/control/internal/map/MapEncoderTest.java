@@ -1,0 +1,116 @@
+package dev.warren.control.internal.map;
+
+import dev.warren.control.internal.state.NodeEntry;
+import dev.warren.control.internal.store.Rows.NodeRow;
+import dev.warren.wire.control.ControlJson;
+import dev.warren.wire.control.ControlSettings;
+import dev.warren.wire.control.Hostinfo;
+import dev.warren.wire.control.MapResponse;
+import dev.warren.wire.control.Node;
+import dev.warren.wire.control.PeerPatch;
+import dev.warren.wire.key.MachineKey;
+import dev.warren.wire.key.NodeKey;
+import dev.warren.wire.key.PublicKey;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Spliced map responses are byte-for-byte what Jackson makes of the same message, and decode equal. */
+class MapEncoderTest {
+    static final Instant NOW = Instant.parse("2026-12-04T20:00:00.123Z");
+    static final Random R = new Random(7);
+
+    static NodeEntry entry(long id, String hostname, boolean online) {
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
+        R.nextBytes(a);
+        R.nextBytes(b);
+        NodeRow row = new NodeRow(id, 1, 1, MachineKey.of(PublicKey.of(a)), NodeKey.of(PublicKey.of(b)), "n" + id,
+                id + 1, new Hostinfo(hostname, "linux", null), id % 2 == 0 ? List.of("198.51.100.1:41641") : List.of(),
+                id % 3 == 0 ? List.of("tag:x") : List.of(), NOW, id % 2 == 0 ? NOW : null, NOW.plusSeconds(3600),
+                id % 5 == 0, true, id % 4 == 0, null);
+        return NodeEntry.of(row, "u@example", online, 0, NOW);
+    }
+
+    @Test
+    void fullMapIsJacksonsBytes() throws Exception {
+        NodeEntry self = entry(1, "self \"peers\":[] host", true);
+        List<NodeEntry> peers = new ArrayList<>();
+        for (int i = 2; i < 50; i++) {
+            peers.add(entry(i, i == 3 ? "q\"peers\":[]" : "h" + i, i % 2 == 0));
+        }
+        ControlSettings settings = new ControlSettings("corp", 50, 25);
+        byte[] spliced = MapEncoder.full("h1", 1, self, peers, settings, NOW);
+        MapResponse expected = MapResponse.full("h1", 1, self.wire(), peers.stream().map(NodeEntry::wire).toList(),
+                settings, NOW);
+        assertArrayEquals(ControlJson.encode(expected), spliced, new String(spliced, StandardCharsets.UTF_8));
+        assertEquals(expected, ControlJson.decode(spliced));
+        byte[] empty = MapEncoder.full("h1", 1, self, List.of(), settings, NOW);
+        assertEquals(MapResponse.full("h1", 1, self.wire(), List.of(), settings, NOW), ControlJson.decode(empty));
+    }
+
+    @Test
+    void compressedFullMapDecodesEqual() throws Exception {
+        MapDeflater deflater = new MapDeflater();
+        List<NodeEntry> all = new ArrayList<>();
+        for (int i = 1; i < 300; i++) {
+            all.add(entry(i, "h" + i, i % 2 == 0));
+        }
+        ControlSettings settings = new ControlSettings("corp", 50, 25);
+        for (int round = 0; round < 3; round++) { // later rounds reuse cached groups
+            for (NodeEntry self : List.of(all.get(0), all.get(70), all.get(298))) {
+                List<NodeEntry> peers = new ArrayList<>(all);
+                peers.remove(self);
+                java.util.Collections.reverse(peers); // any order in, id order out
+                byte[] env = MapEncoder.fullEnvelope("h", 1, self, settings, NOW);
+                byte[] z = deflater.full(env, self, peers);
+                assertEquals(ControlJson.DEFLATED, z[0]);
+                MapResponse m = (MapResponse) ControlJson.decode(z);
+                List<Node> sorted = peers.stream().sorted(java.util.Comparator.comparingLong(NodeEntry::id))
+                        .map(NodeEntry::wire).toList();
+                assertEquals(MapResponse.full("h", 1, self.wire(), sorted, settings, NOW), m);
+                assertTrue(z.length * 3 < MapEncoder.full(env, peers).length, "compresses: " + z.length);
+            }
+            all.set(100, entry(101, "changed" + round, true)); // invalidates one group
+        }
+        NodeEntry alone = all.get(5);
+        assertEquals(MapResponse.full("h", 1, alone.wire(), List.of(), settings, NOW), ControlJson.decode(
+                deflater.full(MapEncoder.fullEnvelope("h", 1, alone, settings, NOW), alone, List.of())));
+        byte[] delta = MapEncoder.delta("h", 2, null, all.subList(0, 10), List.of(), List.of(), NOW);
+        assertEquals(ControlJson.decode(delta), ControlJson.decode(deflater.whole(delta)));
+    }
+
+    @Test
+    void deltasAreJacksonsBytes() throws Exception {
+        NodeEntry a = entry(2, "a", true);
+        NodeEntry b = entry(3, "b", false);
+        NodeEntry c = entry(4, "c", true);
+        Node self = entry(1, "self", true).wire();
+        for (int shape = 0; shape < 16; shape++) {
+            List<NodeEntry> changed = (shape & 1) != 0 ? List.of(a, b) : List.of();
+            List<Long> removed = (shape & 2) != 0 ? List.of(9L, 10L) : List.of();
+            List<MapEncoder.Patch> patches = (shape & 4) != 0
+                    ? List.of(new MapEncoder.Patch(c, true, false), new MapEncoder.Patch(b, true, true),
+                    new MapEncoder.Patch(a, false, true))
+                    : List.of();
+            Node me = (shape & 8) != 0 ? self : null;
+            byte[] spliced = MapEncoder.delta("h", 7, me, changed, removed, patches, NOW);
+            List<PeerPatch> pp = patches.stream().map(p -> new PeerPatch(p.entry().id(),
+                    p.endpoints() ? p.entry().row().endpoints() : null, p.online() ? p.entry().online() : null,
+                    p.online() ? p.entry().row().lastSeen() : null, null, null)).toList();
+            MapResponse expected = new MapResponse("h", 7, false, me, null,
+                    changed.isEmpty() ? null : changed.stream().map(NodeEntry::wire).toList(),
+                    removed.isEmpty() ? null : removed, pp.isEmpty() ? null : pp, null, NOW);
+            assertArrayEquals(ControlJson.encode(expected), spliced, "shape " + shape);
+            assertEquals(expected, ControlJson.decode(spliced), "shape " + shape);
+        }
+    }
+}
