@@ -247,14 +247,17 @@ public final class ControlSession {
         streaming = true;
         boolean first = true;
         try {
+            armWatchdog(c);
             while (!stopped) {
-                armWatchdog(c);
                 ControlMessage m = receive(c);
+                if (m instanceof MapResponse r && r.settings() != null && r.settings().keepAliveSeconds() > 0) {
+                    keepAliveSeconds = r.settings().keepAliveSeconds();
+                }
+                // re-armed before the message is handed on, so the timer of a stream that `up` reports as running
+                // already counts from its last message with control's interval
+                armWatchdog(c);
                 switch (m) {
                     case MapResponse r -> {
-                        if (r.settings() != null && r.settings().keepAliveSeconds() > 0) {
-                            keepAliveSeconds = r.settings().keepAliveSeconds();
-                        }
                         if (!r.keepAlive()) {
                             if (r.sessionHandle() != null && !r.sessionHandle().equals(sessionHandle)) {
                                 sessionHandle = r.sessionHandle();
