@@ -12,7 +12,9 @@ import dev.warren.wire.control.Node;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -55,7 +57,7 @@ public final class MapSession {
     private final Condition wake = lock.newCondition();
 
     // guarded by lock
-    private PendingChanges pending = new PendingChanges();
+    private LinkedHashMap<Long, Integer> pending = new LinkedHashMap<>();
     // guarded by lock: clock nanos when pending became non-empty
     private long pendingSince;
     // guarded by lock
@@ -89,6 +91,10 @@ public final class MapSession {
         return handle;
     }
 
+    private static Integer or(Integer a, Integer b) {
+        return a | b;
+    }
+
     /** Merges one change into the pending set. */
     void offer(Change c) {
         lock.lock();
@@ -100,7 +106,7 @@ public final class MapSession {
                 pendingSince = hub.clock().nanoTime();
                 wake.signal(); // only on the first change: the writer waits only while nothing is pending
             }
-            pending.merge(c.nodeId(), c.flags());
+            pending.merge(c.nodeId(), c.flags(), MapSession::or);
         } finally {
             lock.unlock();
         }
@@ -276,8 +282,8 @@ public final class MapSession {
                     }
                     if (!pending.isEmpty()) {
                         since = pendingSince;
-                        PendingChanges drained = pending;
-                        pending = new PendingChanges(); // a new small table: a drained one may be large
+                        Map<Long, Integer> drained = pending;
+                        pending = new LinkedHashMap<>(); // a new small table: a drained one may be large
                         Built b = buildLocked(hub.snapshot(), drained);
                         out = b.bytes;
                         end = b.end;
@@ -320,31 +326,29 @@ public final class MapSession {
     private record Built(byte[] bytes, ErrorMessage end) {
     }
 
-    private Built buildLocked(Snapshot s, PendingChanges drained) {
+    private Built buildLocked(Snapshot s, Map<Long, Integer> drained) {
         List<NodeEntry> changed = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
         List<MapEncoder.Patch> patches = new ArrayList<>();
         Node self = null;
         ErrorMessage end = null;
-        if (drained.contains(nodeId)) {
-            int f = drained.get(nodeId);
-            NodeEntry e = s.nodes().get(nodeId);
-            if (e == null || (f & Change.REMOVED) != 0) {
-                end = new ErrorMessage(401, "node_deleted", "this node was deleted by an administrator");
-            } else if (!e.visible()) {
-                self = e.wire();
-                end = e.expired()
-                        ? new ErrorMessage(401, "node_key_expired", "the node key has expired; log in again")
-                        : new ErrorMessage(403, "node_not_authorized", "the node is not authorized");
-            } else if ((f & ~Change.ONLINE) != 0) {
-                self = e.wire();
-            }
-        }
-        drained.forEach((id, f) -> {
-            if (id == nodeId) {
-                return;
-            }
+        for (Map.Entry<Long, Integer> en : drained.entrySet()) {
+            long id = en.getKey();
+            int f = en.getValue();
             NodeEntry e = s.nodes().get(id);
+            if (id == nodeId) {
+                if (e == null || (f & Change.REMOVED) != 0) {
+                    end = new ErrorMessage(401, "node_deleted", "this node was deleted by an administrator");
+                } else if (!e.visible()) {
+                    self = e.wire();
+                    end = e.expired()
+                            ? new ErrorMessage(401, "node_key_expired", "the node key has expired; log in again")
+                            : new ErrorMessage(403, "node_not_authorized", "the node is not authorized");
+                } else if ((f & ~Change.ONLINE) != 0) {
+                    self = e.wire();
+                }
+                continue;
+            }
             if ((f & Change.REMOVED) != 0 || e == null || e.domainId() != domainId || !e.visible()) {
                 if (known.remove(id)) {
                     removed.add(id);
@@ -355,7 +359,7 @@ public final class MapSession {
             } else {
                 patches.add(new MapEncoder.Patch(e, (f & Change.ENDPOINTS) != 0, (f & Change.ONLINE) != 0));
             }
-        });
+        }
         if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty()) {
             return new Built(null, end);
         }
