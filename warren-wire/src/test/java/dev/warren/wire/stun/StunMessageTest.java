@@ -172,6 +172,42 @@ class StunMessageTest {
         assertEquals(20, m.size());
     }
 
+    @Test
+    void encodingMatchesTheRfcLayout() throws Exception {
+        byte[] enc = new StunMessage.BindingSuccess(TXID, new InetSocketAddress(InetAddress.getByName("192.0.2.1"),
+                32853), null, "test vector", List.of()).encode();
+        // header, XOR-MAPPED-ADDRESS, SOFTWARE (padded with a zero, not the RFC's space), FINGERPRINT
+        assertEquals("010100242112a442b7e7a701bc34d686fa87dfae" + "002000080001a147e112a643"
+                        + "8022000b7465737420766563746f7200" + "80280004",
+                HexFormat.of().formatHex(Arrays.copyOf(enc, enc.length - 4)));
+        byte[] v6 = new StunMessage.BindingSuccess(TXID, new InetSocketAddress(
+                InetAddress.getByName("2001:db8:1234:5678:11:2233:4455:6677"), 32853)).encode();
+        assertEquals("002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d9",
+                HexFormat.of().formatHex(Arrays.copyOfRange(v6, 20, 44)));
+    }
+
+    @Test
+    void attributeRules() throws Exception {
+        // the pre-RFC XOR-MAPPED-ADDRESS number is read; the first occurrence of an attribute wins
+        byte[] draft = hex("010100182112a442b7e7a701bc34d686fa87dfae"
+                + "802000080001a147e112a643" + "002000080001a147e112a644");
+        var m = (StunMessage.BindingSuccess) StunMessage.decode(ByteBuffer.wrap(draft));
+        assertEquals(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 32853), m.address());
+        // nothing may follow FINGERPRINT
+        byte[] req = new StunMessage.BindingRequest(TXID).encode();
+        byte[] after = Arrays.copyOf(req, req.length + 4);
+        after[3] += 4;
+        after[req.length] = (byte) 0x80;
+        after[req.length + 1] = 0x30;
+        assertMalformed(after);
+        // SOFTWARE that is not UTF-8 is dropped, not refused
+        byte[] badUtf8 = hex("000100082112a442b7e7a701bc34d686fa87dfae 80220002c3280000");
+        assertNull(((StunMessage.BindingRequest) StunMessage.decode(ByteBuffer.wrap(badUtf8))).software());
+        // an address attribute of the wrong size or family is malformed
+        assertMalformed(hex("0101000c2112a442b7e7a701bc34d686fa87dfae 002000080003a147e112a643"));
+        assertMalformed(hex("010100102112a442b7e7a701bc34d686fa87dfae 0020000c0001a147e112a64300000000"));
+    }
+
     private static void assertMalformed(byte[] b) {
         assertThrows(MalformedMessageException.class, () -> StunMessage.decode(ByteBuffer.wrap(b)));
     }
