@@ -9,8 +9,6 @@ import java.util.concurrent.Callable;
 abstract class AdminCall implements Callable<Integer> {
     @Mixin
     AdminOptions admin;
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
 
     abstract void run(AdminClient client) throws AdminClient.ApiException;

@@ -10,8 +10,6 @@ import java.util.Map;
 /** {@code warren control authkey create}. */
 @Command(name = "authkey", description = "Create pre-auth keys.", subcommands = AuthKeyCommand.Create.class)
 final class AuthKeyCommand {
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Command(name = "create", description = "Create a pre-auth key and print it (only the key, on stdout).")
     static final class Create extends AdminCall {

@@ -9,8 +9,6 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, DomainCommand.class, AuthKeyCommand.class, NodeCommand.class,
                 RegisterCommand.class})
 public final class ControlCommand implements Runnable {
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

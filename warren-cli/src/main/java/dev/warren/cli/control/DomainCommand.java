@@ -12,8 +12,6 @@ import java.util.Map;
 @Command(name = "domain", description = "Create and list domains.",
         subcommands = {DomainCommand.Create.class, DomainCommand.ListDomains.class})
 final class DomainCommand {
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Command(name = "create", description = "Create a domain.")
     static final class Create extends AdminCall {

@@ -16,8 +16,6 @@ import java.util.Map;
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Approve.class, NodeCommand.Rename.class,
                 NodeCommand.Expire.class, NodeCommand.Delete.class, NodeCommand.KeyExpiry.class})
 final class NodeCommand {
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Command(name = "list", description = "List nodes.")
     static final class ListNodes extends AdminCall {

@@ -10,8 +10,6 @@ import java.util.Map;
 /** {@code warren control register complete ID --domain NAME [--user LOGIN]}. */
 @Command(name = "register", description = "Complete interactive logins.", subcommands = RegisterCommand.Complete.class)
 final class RegisterCommand {
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Command(name = "complete", description = "Complete the interactive login whose auth URL ends in ID.")
     static final class Complete extends AdminCall {

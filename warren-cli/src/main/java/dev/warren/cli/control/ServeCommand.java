@@ -15,8 +15,6 @@ import java.util.concurrent.CountDownLatch;
 /** {@code warren control serve}: runs the coordination server until SIGINT or SIGTERM. */
 @Command(name = "serve", description = "Run the control server until interrupted (SIGINT/SIGTERM).")
 final class ServeCommand implements Callable<Integer> {
-    @picocli.CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; [::]:8080 for IPv6; port 0 = random).")
