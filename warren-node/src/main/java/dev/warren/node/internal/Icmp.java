@@ -1,6 +1,9 @@
 package dev.warren.node.internal;
 
+import dev.warren.net.offload.Checksum;
 import dev.warren.wire.datapath.PacketBuffer;
+
+import java.lang.foreign.MemorySegment;
 
 import java.nio.ByteBuffer;
 
@@ -43,7 +46,8 @@ public final class Icmp {
         ByteBuffer b = ByteBuffer.allocate(40 + plen);
         b.putInt(0x60000000).putShort((short) plen).put((byte) PROTO_ICMPV6).put((byte) 64).put(src).put(dst);
         b.put((byte) type).put((byte) 0).putShort((short) 0).putShort((short) id).putShort((short) seq).put(payload);
-        long pseudo = sum(src, 0, 16) + sum(dst, 0, 16) + plen + PROTO_ICMPV6;
+        long pseudo = Checksum.add(MemorySegment.ofArray(src), 0, 16, 0) + Checksum.add(MemorySegment.ofArray(dst), 0, 16, 0)
+                + plen + PROTO_ICMPV6;
         b.putShort(42, (short) checksum(b.array(), 40, plen, pseudo));
         return b.array();
     }
@@ -81,23 +85,8 @@ public final class Icmp {
         return (ipv6 ? 1L << 32 : 0) | ((long) (id & 0xffff) << 16) | (seq & 0xffff);
     }
 
-    private static long sum(byte[] a, int off, int len) {
-        long s = 0;
-        for (int i = 0; i + 1 < len; i += 2) {
-            s += ((a[off + i] & 0xff) << 8) | (a[off + i + 1] & 0xff);
-        }
-        if ((len & 1) != 0) {
-            s += (a[off + len - 1] & 0xff) << 8;
-        }
-        return s;
-    }
-
-    /** The Internet checksum of {@code a[off, off+len)} plus an initial sum. */
+    /** The Internet checksum of {@code a[off, off+len)} plus an initial sum (warren-net's {@link Checksum}). */
     public static int checksum(byte[] a, int off, int len, long initial) {
-        long s = initial + sum(a, off, len);
-        while ((s >>> 16) != 0) {
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return (int) (~s & 0xffff);
+        return Checksum.finish(Checksum.add(MemorySegment.ofArray(a), off, len, initial));
     }
 }
