@@ -95,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                 nodes.add(lab.startNode(name, Duration.ofSeconds(60)));
             }
             for (MeshLab.Node n : nodes) {
-                step(name(n) + ": warren up --login-server " + control.url() + " --auth-key " + shortKey(key)
+                step(n.name() + ": warren up --login-server " + control.url() + " --auth-key " + shortKey(key)
                         + " --hostname " + n.name());
                 n.up(control.url(), key);
             }
@@ -180,10 +180,6 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return all;
-    }
-
-    private static String name(MeshLab.Node n) {
-        return n.name();
     }
 
     private static String shortKey(String key) {

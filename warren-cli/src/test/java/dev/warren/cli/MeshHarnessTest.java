@@ -131,6 +131,12 @@ class MeshHarnessTest {
         }
     }
 
+    /** Whether {@code n} has {@code peer} in its map with an endpoint to send to. */
+    private static boolean knowsEndpoint(Node n, String peer) {
+        return n.backend().status().peers().stream()
+                .anyMatch(p -> p.name().equals(peer) && p.endpoints() != null && !p.endpoints().isEmpty());
+    }
+
     private static void assertDelivers(Node from, Node to, String text) throws Exception {
         byte[] p = Packets.udp4(IpAddresses.parse(from.v4()), IpAddresses.parse(to.v4()), 4000, 5000,
                 text.getBytes(StandardCharsets.UTF_8));
@@ -172,11 +178,9 @@ class MeshHarnessTest {
         Node a = node("a");
         Node b = node("b");
         Node c = node("c");
-        await("b sees a with its endpoint", () -> b.backend().status().peers().stream()
-                .anyMatch(p -> p.name().equals("a") && p.endpoints() != null && !p.endpoints().isEmpty()));
+        await("b sees a with its endpoint", () -> knowsEndpoint(b, "a"));
         await("a sees b and c", () -> a.peerNames().size() == 2);
-        await("c sees a with its endpoint", () -> c.backend().status().peers().stream()
-                .anyMatch(p -> p.name().equals("a") && p.endpoints() != null && !p.endpoints().isEmpty()));
+        await("c sees a with its endpoint", () -> knowsEndpoint(c, "a"));
         assertDelivers(c, a, "before");
         String cV4 = c.v4();
         String aV4 = a.v4();
@@ -188,8 +192,7 @@ class MeshHarnessTest {
         byte[] p = Packets.udp4(IpAddresses.parse(cV4), IpAddresses.parse(aV4), 1, 2, new byte[] {1});
         c.tun().inject(p);
         assertEquals(null, a.tun().take(Duration.ofMillis(500)), "a must not accept packets from deleted c");
-        await("a sees b with its endpoint", () -> a.backend().status().peers().stream()
-                .anyMatch(q -> q.name().equals("b") && q.endpoints() != null && !q.endpoints().isEmpty()));
+        await("a sees b with its endpoint", () -> knowsEndpoint(a, "b"));
         assertDelivers(a, b, "a and b still talk");
     }
 
