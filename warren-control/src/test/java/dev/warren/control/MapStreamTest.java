@@ -240,7 +240,8 @@ class MapStreamTest {
         e.await("map", x -> x.self() != null);
         assertTrue(e.self().ephemeral());
         assertEquals(List.of("tag:ci"), e.self().tags());
-        a.await("eph visible", x -> x.peers().containsKey(e.id()));
+        // online, not merely visible: a sees eph offline from its registration until the stream's change arrives
+        a.await("eph online", x -> x.peers().containsKey(e.id()) && Boolean.TRUE.equals(x.peers().get(e.id()).online()));
         f.advance(Duration.ofMinutes(10));
         assertTrue(a.peers().containsKey(e.id()), "online ephemeral nodes stay");
         e.disconnect();

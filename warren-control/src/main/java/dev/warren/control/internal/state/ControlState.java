@@ -385,7 +385,8 @@ public final class ControlState {
                     .keyExpiry(expiry).authorized(authorized).ephemeral(ephemeral).tags(tags).authKeyId(authKeyId)
                     .build();
             store.saveRegistration(row, false, markKeyUsed ? authKeyId : null, now);
-            NodeEntry ne = NodeEntry.of(row, u.login(), existing.online(), now.toEpochMilli(), now);
+            // a re-login keeps the node's offline time: an ephemeral node's timeout counts from when its stream ended
+            NodeEntry ne = NodeEntry.of(row, u.login(), existing.online(), existing.offlineSince(), now);
             commitLocked(s.withNode(ne, s.counters()), List.of(change(ne, Change.FULL)));
             return ne;
         }
