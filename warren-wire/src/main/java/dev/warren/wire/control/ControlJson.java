@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import dev.warren.wire.MalformedMessageException;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.net.IpPrefix;
@@ -142,6 +143,8 @@ public final class ControlJson {
         SimpleModule m = new SimpleModule("warren-control");
         m.addSerializer(NodeKey.class, toStringSerializer(NodeKey.class));
         m.addDeserializer(NodeKey.class, parser(NodeKey::parse));
+        m.addSerializer(DiscoKey.class, toStringSerializer(DiscoKey.class));
+        m.addDeserializer(DiscoKey.class, parser(DiscoKey::parse));
         m.addSerializer(MachineKey.class, toStringSerializer(MachineKey.class));
         m.addDeserializer(MachineKey.class, parser(MachineKey::parse));
         m.addSerializer(IpPrefix.class, toStringSerializer(IpPrefix.class));
