@@ -1,7 +1,7 @@
 package dev.warren.wire.key;
 
 /** A public key with a role, written as {@code <prefix><64 hex>}; equality is by role and key bytes. */
-public abstract sealed class PrefixedKey permits NodeKey, MachineKey {
+public abstract sealed class PrefixedKey permits NodeKey, MachineKey, DiscoKey {
     private final PublicKey key;
 
     PrefixedKey(PublicKey key) {
