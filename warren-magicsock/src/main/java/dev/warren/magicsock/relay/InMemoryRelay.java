@@ -30,6 +30,7 @@ public final class InMemoryRelay implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread pump;
     private volatile boolean down;
+    private final Map<Integer, Duration> latency = new ConcurrentHashMap<>();
 
     public InMemoryRelay() {
         pump = Thread.ofVirtual().name("in-memory-relay").start(this::run);
@@ -45,6 +46,11 @@ public final class InMemoryRelay implements AutoCloseable {
     /** While down, every packet is dropped. */
     public void setDown(boolean down) {
         this.down = down;
+    }
+
+    /** What {@link RelayLinks#ping} reports for {@code region} (zero unless set). */
+    public void setLatency(int region, Duration d) {
+        latency.put(region, d);
     }
 
     /** Waits (real time, at most {@code millis}) until every queued packet was delivered. */
@@ -139,7 +145,7 @@ public final class InMemoryRelay implements AutoCloseable {
             if (down || map.region(region) == null) {
                 throw new IOException("relay region " + region + " unreachable");
             }
-            return Duration.ofMillis(region);
+            return latency.getOrDefault(region, Duration.ZERO);
         }
 
         /** Packets this client sent through the relay. */
