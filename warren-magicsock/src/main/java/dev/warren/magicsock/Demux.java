@@ -14,8 +14,11 @@ import dev.warren.wire.stun.StunMessage;
  * junk       anything else (dropped)
  * </pre>
  *
- * The three are disjoint: the disco magic starts with 0x57 (neither 1..4 nor top bits 00), and a WireGuard type
- * word 0x0000000N has a zero where STUN needs the cookie. Never throws, whatever the bytes.
+ * Checked in this order. Disco is disjoint from both others (its magic starts with 0x57: neither 1..4 nor top bits
+ * 00). STUN and WireGuard share first bytes (a Binding success is 0x0101, a handshake initiation 0x01000000), so
+ * STUN is tested first. A WireGuard message cannot pass the STUN test: its bytes 2–3 (STUN's length field) are
+ * zero, so STUN would need the datagram to be exactly 20 bytes, and no WireGuard message is (the smallest, a
+ * keepalive, is 32). Never throws, whatever the bytes.
  */
 public final class Demux {
     public enum Kind { WIREGUARD, DISCO, STUN, JUNK }
@@ -49,6 +52,12 @@ public final class Demux {
             return Kind.JUNK;
         }
         int b0 = p.getByte(off);
+        // STUN before WireGuard: a Binding success (0x0101) starts with 0x01 like a handshake initiation, but a
+        // WireGuard message has zeros where STUN has its second type byte and the cookie.
+        if ((b0 & 0xC0) == 0 && len >= StunMessage.HEADER_SIZE && p.getIntBE(off + 4) == StunMessage.MAGIC_COOKIE
+                && (p.getShortBE(off + 2) + StunMessage.HEADER_SIZE) == len && p.getShortBE(off + 2) % 4 == 0) {
+            return Kind.STUN;
+        }
         if (b0 >= 1 && b0 <= 4) {
             return p.getByte(off + 1) == 0 && p.getByte(off + 2) == 0 && p.getByte(off + 3) == 0
                     ? Kind.WIREGUARD : Kind.JUNK;
@@ -60,10 +69,6 @@ public final class Demux {
                 }
             }
             return Kind.DISCO;
-        }
-        if ((b0 & 0xC0) == 0 && len >= StunMessage.HEADER_SIZE && p.getIntBE(off + 4) == StunMessage.MAGIC_COOKIE
-                && (p.getShortBE(off + 2) + StunMessage.HEADER_SIZE) == len && p.getShortBE(off + 2) % 4 == 0) {
-            return Kind.STUN;
         }
         return Kind.JUNK;
     }
