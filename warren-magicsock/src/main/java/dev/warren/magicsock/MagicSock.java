@@ -122,6 +122,8 @@ public final class MagicSock implements AutoCloseable {
     private final Map<NodeKey, Endpoint> magicByNode = new HashMap<>();
     // guarded by lock
     private long nextMagicId = 1;
+    /** At most this many verified addresses are remembered (a peer could ping from many ports). */
+    static final int MAX_VERIFIED = 16_384;
     /** Addresses disco verified, → peer. Concurrent map; entries only for peers in {@link #peers}. */
     private final Map<Endpoint, Peer> verified = new ConcurrentHashMap<>();
     private volatile RelayMap relayMap = new RelayMap(null);
@@ -317,10 +319,11 @@ public final class MagicSock implements AutoCloseable {
         if (!bind.isOpen()) {
             return CompletableFuture.failedFuture(new IllegalStateException("magicsock is not open"));
         }
-        return netcheck.run(relayMap, homeRelay).thenApply(r -> {
+        // listeners (the node reporting to control) run on a virtual thread, never on a socket receive thread
+        return netcheck.run(relayMap, homeRelay).thenApplyAsync(r -> {
             applyReport(r);
             return r;
-        });
+        }, r -> Thread.ofVirtual().name("magicsock-netcheck-report").start(r));
     }
 
     private void applyReport(NetcheckReport r) {
@@ -590,18 +593,25 @@ public final class MagicSock implements AutoCloseable {
                 if (!Arrays.equals(ping.senderNodeKey(), p.nodeKey().publicKey().toBytes())) {
                     return;
                 }
-                verified.put(src, p);
+                remember(src, p);
                 perform(p, p.paths().onPingDirect(from, ping.txid()));
             }
             case DiscoMessage.Pong pong -> {
                 if (p.paths().onPong(from, pong.txid()) != null) {
-                    verified.put(src, p);
+                    remember(src, p);
                 }
             }
             default -> {
                 // call-me-maybe is only accepted through the relay; unknown types are ignored
             }
         }
+    }
+
+    private void remember(Endpoint src, Peer p) {
+        if (verified.size() >= MAX_VERIFIED && !verified.containsKey(src)) {
+            verified.clear();
+        }
+        verified.put(src, p);
     }
 
     /** Everything the relay links deliver. Never throws. */
