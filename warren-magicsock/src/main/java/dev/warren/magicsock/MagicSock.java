@@ -272,7 +272,7 @@ public final class MagicSock implements AutoCloseable {
         perform(p, p.paths().userPing(waiter));
         return waiter.whenComplete((o, e) -> t.cancel())
                 .thenApply(o -> new PingResult(Duration.ofNanos(o.latencyNanos()), o.direct(),
-                        o.direct() == null ? regionCode(p.paths().homeRelay()) : null));
+                        o.direct() == null ? regionCode(p.paths().sendRegion()) : null));
     }
 
     private String regionCode(int id) {
@@ -510,7 +510,7 @@ public final class MagicSock implements AutoCloseable {
             }
         }
         if (r.viaRelay()) {
-            int region = p.paths().homeRelay();
+            int region = p.paths().sendRegion();
             PublicKey dst = p.nodeKey().publicKey();
             for (int i = from; i < from + count; i++) {
                 byte[] b = bufs[i].toByteArray();
@@ -548,7 +548,7 @@ public final class MagicSock implements AutoCloseable {
             switch (a) {
                 case PeerPaths.Action.Direct d -> sendDatagram(sealed, Endpoint.of(d.to()));
                 case PeerPaths.Action.ViaRelay v ->
-                        config.relays().send(p.paths().homeRelay(), p.nodeKey().publicKey(), sealed, 0, sealed.length);
+                        config.relays().send(p.paths().sendRegion(), p.nodeKey().publicKey(), sealed, 0, sealed.length);
             }
         }
     }
@@ -619,10 +619,11 @@ public final class MagicSock implements AutoCloseable {
         try {
             Demux.Kind kind = Demux.classify(b, off, len);
             if (kind == Demux.Kind.DISCO) {
-                discoFromRelay(Arrays.copyOfRange(b, off, off + len));
+                discoFromRelay(region, Arrays.copyOfRange(b, off, off + len));
             } else if (kind == Demux.Kind.WIREGUARD) {
                 Peer p = peers.byWgKey().get(src);
                 if (p != null) {
+                    p.paths().noteRelayRegion(region);
                     bind.relayInbound(p.magic(), Arrays.copyOfRange(b, off, off + len));
                 }
             }
@@ -631,7 +632,7 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    private void discoFromRelay(byte[] b) {
+    private void discoFromRelay(int region, byte[] b) {
         DiscoBox.Opened o = disco.open(b, 0, b.length);
         if (o == null) {
             return;
@@ -640,6 +641,7 @@ public final class MagicSock implements AutoCloseable {
         if (p == null) {
             return;
         }
+        p.paths().noteRelayRegion(region);
         switch (o.message()) {
             case DiscoMessage.Ping ping -> {
                 if (Arrays.equals(ping.senderNodeKey(), p.nodeKey().publicKey().toBytes())) {

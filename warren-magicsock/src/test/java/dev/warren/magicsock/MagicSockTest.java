@@ -180,6 +180,24 @@ class MagicSockTest {
     }
 
     @Test
+    void aPeerWithoutAKnownHomeIsReachedThroughTheRegionItUsed() throws Exception {
+        start(true);
+        blocked = true;
+        a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 0, List.of(b.address))));
+        Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
+        a.sendTo(bAtA, "lost");
+        settle();
+        assertEquals(0, a.sock.pathOf(b.nodeKey).relayRegion(), "a region was invented");
+        b.sendTo(b.sock.endpointOf(a.nodeKey), "from-b");
+        a.awaitPacket("from-b");
+        assertEquals(1, a.sock.pathOf(b.nodeKey).relayRegion());
+        a.sendTo(bAtA, "answer");
+        b.awaitPacket("answer");
+        assertTrue(b.received.stream().noneMatch(r -> new String(r.bytes(), 16, r.bytes().length - 16)
+                .equals("lost")), "a packet without any region arrived");
+    }
+
+    @Test
     void networkChangeForgetsTrustRebindsAndRediscovers() throws Exception {
         start(true);
         Endpoint bAtA = a.sock.endpointOf(b.nodeKey);

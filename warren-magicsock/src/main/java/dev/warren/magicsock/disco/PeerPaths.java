@@ -111,6 +111,7 @@ public final class PeerPaths {
     private long lastFullPing = Long.MIN_VALUE;
     private long lastCallMeMaybe = Long.MIN_VALUE;
     private long relayLatency = -1;
+    private int seenRegion;
     private boolean heartbeatRunning;
 
     /**
@@ -138,6 +139,19 @@ public final class PeerPaths {
 
     public synchronized int homeRelay() {
         return homeRelay;
+    }
+
+    /** A packet from this peer arrived through {@code region}. */
+    public synchronized void noteRelayRegion(int region) {
+        seenRegion = region;
+    }
+
+    /**
+     * The region to reach this peer through: its home relay, or — when control has not told us one — the region it
+     * last reached us through (0 when neither is known).
+     */
+    public synchronized int sendRegion() {
+        return homeRelay != 0 ? homeRelay : seenRegion;
     }
 
     /**
@@ -398,7 +412,8 @@ public final class PeerPaths {
     public synchronized PathSnapshot snapshot() {
         long now = clock.nanoTime();
         boolean trusted = trustedLocked(now);
-        return new PathSnapshot(trusted ? best.addr() : null, trusted ? best.latencyNanos() : -1, homeRelay,
+        return new PathSnapshot(trusted ? best.addr() : null, trusted ? best.latencyNanos() : -1,
+                homeRelay != 0 ? homeRelay : seenRegion,
                 relayLatency, List.copyOf(candidates.keySet()),
                 lastSend != Long.MIN_VALUE && now - lastSend <= SESSION_ACTIVE_NANOS);
     }
@@ -408,7 +423,7 @@ public final class PeerPaths {
      *
      * @param direct         the trusted direct address, or null when traffic goes via the relay
      * @param directLatency  its last round trip in nanoseconds (-1 when none)
-     * @param relayRegion    the peer's home relay region
+     * @param relayRegion    the region used to reach the peer (see {@link #sendRegion})
      * @param relayLatency   last disco round trip through the relay (-1 when none)
      * @param candidates     the candidate addresses disco knows
      * @param active         whether data was sent to the peer in the last 45 s
