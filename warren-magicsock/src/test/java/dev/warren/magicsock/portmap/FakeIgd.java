@@ -94,9 +94,13 @@ final class FakeIgd implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         ssdp.close();
         http.stop(0);
-        thread.join(1000);
+        try {
+            thread.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
