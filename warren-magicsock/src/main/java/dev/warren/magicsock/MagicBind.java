@@ -5,7 +5,6 @@ import dev.warren.wire.datapath.Endpoint;
 import dev.warren.wire.datapath.PacketBuffer;
 
 import java.io.IOException;
-import java.net.BindException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +83,10 @@ public final class MagicBind implements Bind {
         return isOpen() && g != null ? g.port() : 0;
     }
 
-    /** Closes and reopens the UDP socket on the same port (a free one if it was taken meanwhile). */
+    /**
+     * Closes and reopens the UDP socket on the same port (a free one if it was taken meanwhile). When no socket
+     * can be opened at all, the bind is left closed and its receivers report that to the engine.
+     */
     void rebind() throws IOException {
         synchronized (this) {
             if (!open) {
@@ -95,8 +97,15 @@ public final class MagicBind implements Bind {
             Opened o;
             try {
                 o = udp.open(port);
-            } catch (BindException e) {
-                o = udp.open(0);
+            } catch (IOException e) {
+                try {
+                    o = udp.open(0);
+                } catch (IOException again) {
+                    // no socket at all: report the bind closed so the engine stops rather than waits forever
+                    open = false;
+                    notifyAll();
+                    throw again;
+                }
             }
             if (o.receivers().size() != generation.receivers().size()) {
                 udp.close();

@@ -528,10 +528,9 @@ public final class MagicSock implements AutoCloseable {
         PeerPaths.Heartbeat hb = p.paths().heartbeat();
         perform(p, hb.actions());
         synchronized (p.timer()) {
+            // when the peer went idle, a send may already have started the next heartbeat: leave its handle alone
             if (hb.nextDelayNanos() >= 0 && !p.timer().removed) {
                 p.timer().task = config.scheduler().schedule(() -> heartbeat(p), hb.nextDelayNanos());
-            } else {
-                p.timer().task = null;
             }
         }
     }
