@@ -129,6 +129,23 @@ class NetcheckTest {
         }
     }
 
+    @Test
+    void ipv6ServersAreProbedToo() throws Exception {
+        try (StunServer v4 = new StunServer(0); StunServer v6 = new StunServer(0, "::1"); Rig rig = Rig.start()) {
+            RelayMap m = new RelayMap(List.of(new RelayMap.RelayRegion(1, "fra", "Frankfurt", List.of(
+                    new RelayMap.RelayNode("fra1", "localhost", "127.0.0.1", null, 443, v4.port(), true),
+                    new RelayMap.RelayNode("fra2", "localhost", null, "::1", 443, v6.port(), true)))));
+            rig.sock().setRelayMap(m);
+            NetcheckReport r = rig.sock().netcheck().get(5, TimeUnit.SECONDS);
+            assertTrue(r.ipv4());
+            assertTrue(r.ipv6(), r.toText());
+            assertEquals("[::1]:" + rig.sock().bind().port(), r.globalV6());
+            assertNull(r.mappingVariesByDestIP(), "one IPv4 answer cannot show a varying mapping");
+            assertTrue(rig.sock().localEndpoints().contains(new java.net.InetSocketAddress("::1",
+                    rig.sock().bind().port())), rig.sock().localEndpoints().toString());
+        }
+    }
+
     /** previous home, its latency, best region, its latency → chosen. */
     @ParameterizedTest(name = "home {0}@{1}ms, best {2}@{3}ms -> {4}")
     @CsvSource({

@@ -22,8 +22,13 @@ final class StunServer implements AutoCloseable {
     private volatile boolean silent;
 
     StunServer(int reportPort) throws IOException {
+        this(reportPort, "127.0.0.1");
+    }
+
+    StunServer(int reportPort, String bindAddress) throws IOException {
         this.reportPort = reportPort;
-        ch = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        ch = DatagramChannel.open(bindAddress.contains(":") ? java.net.StandardProtocolFamily.INET6
+                : java.net.StandardProtocolFamily.INET).bind(new InetSocketAddress(bindAddress, 0));
         thread = Thread.ofVirtual().start(this::run);
     }
 
