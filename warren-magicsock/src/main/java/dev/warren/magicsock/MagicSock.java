@@ -502,7 +502,7 @@ public final class MagicSock implements AutoCloseable {
         }
         if (r.direct() != null) {
             try {
-                bind.sendUdp(bufs, from, count, Endpoint.of(r.direct()));
+                bind.sendUdp(bufs, from, count, r.directEndpoint());
             } catch (IOException e) {
                 if (!r.viaRelay()) {
                     throw e;

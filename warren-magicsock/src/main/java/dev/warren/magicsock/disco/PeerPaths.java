@@ -1,5 +1,6 @@
 package dev.warren.magicsock.disco;
 
+import dev.warren.wire.datapath.Endpoint;
 import dev.warren.wire.disco.DiscoMessage;
 import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.NodeKey;
@@ -68,10 +69,12 @@ public final class PeerPaths {
     }
 
     /**
-     * Where to send a data packet: {@code direct} (may be null) and whether to send via the relay as well.
-     * {@code startHeartbeat} tells the caller the heartbeat timer was idle and must be started now.
+     * Where to send a data packet: {@code direct} (may be null; {@code directEndpoint} is the same address as one
+     * long-lived {@link Endpoint} object, so binds that cache their last destination by identity keep hitting) and
+     * whether to send via the relay as well. {@code startHeartbeat} tells the caller the heartbeat timer was idle
+     * and must be started now.
      */
-    public record Route(InetSocketAddress direct, boolean viaRelay, boolean startHeartbeat) {
+    public record Route(InetSocketAddress direct, Endpoint directEndpoint, boolean viaRelay, boolean startHeartbeat) {
     }
 
     /** The heartbeat's messages and the delay until the next one (-1: stop, the peer went idle). */
@@ -106,6 +109,7 @@ public final class PeerPaths {
     private final Map<InetSocketAddress, Candidate> candidates = new LinkedHashMap<>();
     private final Map<String, Pending> pending = new LinkedHashMap<>();
     private AddrScore.Measured best;
+    private Endpoint bestEndpoint;
     private long trustUntil = Long.MIN_VALUE;
     private long lastSend = Long.MIN_VALUE;
     private long lastFullPing = Long.MIN_VALUE;
@@ -178,9 +182,9 @@ public final class PeerPaths {
         boolean start = !heartbeatRunning;
         heartbeatRunning = true;
         if (trustedLocked(now)) {
-            return new Route(best.addr(), false, start);
+            return new Route(best.addr(), bestEndpoint, false, start);
         }
-        return new Route(best == null ? null : best.addr(), true, start);
+        return new Route(best == null ? null : best.addr(), best == null ? null : bestEndpoint, true, start);
     }
 
     /** The heartbeat timer fired. */
@@ -316,6 +320,9 @@ public final class PeerPaths {
             AddrScore.Measured m = new AddrScore.Measured(src, latency);
             boolean trusted = trustedLocked(now);
             if (best == null || !trusted || best.addr().equals(src) || AddrScore.better(m, best)) {
+                if (best == null || !best.addr().equals(src)) {
+                    bestEndpoint = Endpoint.of(src);
+                }
                 best = m;
                 trustUntil = now + TRUST_NANOS;
             }
@@ -371,6 +378,7 @@ public final class PeerPaths {
 
     private void forgetLocked() {
         best = null;
+        bestEndpoint = null;
         trustUntil = Long.MIN_VALUE;
         lastFullPing = Long.MIN_VALUE;
         lastCallMeMaybe = Long.MIN_VALUE;
