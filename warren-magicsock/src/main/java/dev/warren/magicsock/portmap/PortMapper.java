@@ -107,7 +107,10 @@ public final class PortMapper implements AutoCloseable {
         return p;
     }
 
-    /** Maps {@code localPort} and keeps it mapped; {@code onMapped} gets the external address (null: lost). */
+    /**
+     * Maps {@code localPort} and keeps it mapped; {@code onMapped} gets the external address (null: lost). Calling
+     * it again (the socket reopened, maybe on another port) replaces the port, listener and renewal.
+     */
     public void start(int localPort, Consumer<InetSocketAddress> onMapped) {
         synchronized (this) {
             if (closed) {
@@ -115,6 +118,9 @@ public final class PortMapper implements AutoCloseable {
             }
             port = localPort;
             listener = onMapped;
+            if (renewal != null) {
+                renewal.cancel(); // started again (the socket reopened): one renewal chain only
+            }
         }
         renew();
     }
