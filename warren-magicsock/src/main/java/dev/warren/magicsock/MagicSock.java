@@ -72,6 +72,8 @@ public final class MagicSock implements AutoCloseable {
     public static final int MAGIC_PORT = 1;
     static final long RESTUN_MIN_NANOS = 20_000_000_000L;
     static final long RESTUN_MAX_NANOS = 26_000_000_000L;
+    /** Endpoints older than this are refreshed when a peer becomes active (its call-me-maybe lists them). */
+    static final long ENDPOINTS_FRESH_NANOS = 27_000_000_000L;
 
     /**
      * How a magicsock is built.
@@ -130,6 +132,7 @@ public final class MagicSock implements AutoCloseable {
     private volatile int homeRelay;
     private volatile List<InetSocketAddress> endpoints = List.of();
     private volatile NetcheckReport lastReport;
+    private volatile long lastReportAt;
     private volatile InetSocketAddress portMapped;
     private final List<Consumer<List<InetSocketAddress>>> endpointListeners = new CopyOnWriteArrayList<>();
     private final List<IntConsumer> homeListeners = new CopyOnWriteArrayList<>();
@@ -328,6 +331,7 @@ public final class MagicSock implements AutoCloseable {
 
     private void applyReport(NetcheckReport r) {
         lastReport = r;
+        lastReportAt = config.clock().nanoTime();
         if (r.preferredRegion() != 0 && r.preferredRegion() != homeRelay) {
             homeRelay = r.preferredRegion();
             config.relays().setHome(homeRelay);
@@ -498,6 +502,9 @@ public final class MagicSock implements AutoCloseable {
         }
         PeerPaths.Route r = p.paths().route();
         if (r.startHeartbeat()) {
+            if (lastReport != null && config.clock().nanoTime() - lastReportAt > ENDPOINTS_FRESH_NANOS) {
+                restunNow(); // the peer went active after a quiet spell: refresh what call-me-maybe will list
+            }
             heartbeat(p);
         }
         if (r.direct() != null) {

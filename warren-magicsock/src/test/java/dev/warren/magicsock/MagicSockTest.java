@@ -198,6 +198,25 @@ class MagicSockTest {
     }
 
     @Test
+    void reStunsEvery20To26SecondsOnlyWhileActiveAndAtOnceWhenAPeerWakesUp() throws Exception {
+        start(true);
+        var first = a.sock.lastReport();
+        for (int i = 0; i < 60; i++) {
+            advance(Duration.ofSeconds(1));
+        }
+        assertTrue(first == a.sock.lastReport(), "re-STUN while no peer was active");
+        a.sendTo(a.sock.endpointOf(b.nodeKey), "wake");
+        advance(Duration.ZERO);
+        await("re-STUN when a peer became active with stale endpoints", () -> a.sock.lastReport() != first);
+        var second = a.sock.lastReport();
+        for (int i = 0; i < 27; i++) {
+            a.sendTo(a.sock.endpointOf(b.nodeKey), "keep" + i);
+            advance(Duration.ofSeconds(1));
+        }
+        await("periodic re-STUN while active", () -> a.sock.lastReport() != second);
+    }
+
+    @Test
     void networkChangeForgetsTrustRebindsAndRediscovers() throws Exception {
         start(true);
         Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
