@@ -83,7 +83,8 @@ public final class MagicSock implements AutoCloseable {
      * @param relays          the relay links
      * @param clock           time
      * @param scheduler       timers
-     * @param localAddresses  the interface addresses to offer as endpoints (null: enumerate the interfaces)
+     * @param localAddresses  the interface addresses to offer as endpoints (null: {@link #interfaceAddresses}
+     *                        with no excluded name; the node passes {@code () -> interfaceAddresses(tunName)})
      * @param portMapper      port mapping, or null for none
      * @param disco           our disco key pair, or null to generate one
      */
@@ -130,6 +131,9 @@ public final class MagicSock implements AutoCloseable {
     private final Map<Endpoint, Peer> verified = new ConcurrentHashMap<>();
     private volatile RelayMap relayMap = new RelayMap(null);
     private volatile int homeRelay;
+    /** Serializes endpoint recomputation and listener calls; never held with {@code lock}. */
+    private final Object endpointsLock = new Object();
+    // written under endpointsLock, read anywhere
     private volatile List<InetSocketAddress> endpoints = List.of();
     private volatile NetcheckReport lastReport;
     private volatile long lastReportAt;
@@ -308,6 +312,7 @@ public final class MagicSock implements AutoCloseable {
         return endpoints;
     }
 
+    /** Called (on a magicsock thread, serially, in publication order) whenever {@link #localEndpoints} changes. */
     public void onEndpointsChanged(Consumer<List<InetSocketAddress>> l) {
         endpointListeners.add(l);
     }
@@ -451,12 +456,12 @@ public final class MagicSock implements AutoCloseable {
             eps.add(new InetSocketAddress(a, port));
         }
         List<InetSocketAddress> fresh = List.copyOf(eps);
-        boolean changed;
-        synchronized (lock) {
-            changed = !fresh.equals(endpoints);
+        // compare, publish and notify under one lock so listeners see the lists in the order they were published
+        synchronized (endpointsLock) {
+            if (fresh.equals(endpoints)) {
+                return;
+            }
             endpoints = fresh;
-        }
-        if (changed) {
             for (Consumer<List<InetSocketAddress>> l : endpointListeners) {
                 l.accept(fresh);
             }
@@ -464,17 +469,28 @@ public final class MagicSock implements AutoCloseable {
     }
 
     private List<InetAddress> localAddresses() {
-        if (config.localAddresses() != null) {
-            return config.localAddresses().get();
-        }
+        return config.localAddresses() != null ? config.localAddresses().get() : interfaceAddresses(null);
+    }
+
+    /**
+     * This host's interface addresses to offer as endpoints: up interfaces, no multicast or IPv6 link-local, no
+     * interface named {@code excludeInterface} (the node's TUN) and no interface holding an address in Warren's
+     * overlay prefix fd7a:115c:a1e0::/48 (a Warren TUN whatever its name) — peers must not be told to reach us
+     * through the tunnel itself. Loopback addresses only when nothing else exists.
+     */
+    public static List<InetAddress> interfaceAddresses(String excludeInterface) {
         List<InetAddress> out = new ArrayList<>();
         List<InetAddress> loopback = new ArrayList<>();
         try {
             for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
-                if (!ni.isUp()) {
+                if (!ni.isUp() || ni.getName().equals(excludeInterface)) {
                     continue;
                 }
-                for (InetAddress a : ni.inetAddresses().toList()) {
+                List<InetAddress> addrs = ni.inetAddresses().toList();
+                if (addrs.stream().anyMatch(MagicSock::isOverlay)) {
+                    continue;
+                }
+                for (InetAddress a : addrs) {
                     if (a.isLoopbackAddress()) {
                         loopback.add(a);
                     } else if (!(a instanceof Inet6Address && a.isLinkLocalAddress()) && !a.isMulticastAddress()) {
@@ -486,6 +502,13 @@ public final class MagicSock implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "cannot list interfaces: {0}", e.getMessage());
         }
         return out.isEmpty() ? loopback : out;
+    }
+
+    private static final byte[] OVERLAY_V6 = {(byte) 0xfd, 0x7a, 0x11, 0x5c, (byte) 0xa1, (byte) 0xe0};
+
+    static boolean isOverlay(InetAddress a) {
+        byte[] b = a.getAddress();
+        return b.length == 16 && Arrays.equals(b, 0, OVERLAY_V6.length, OVERLAY_V6, 0, OVERLAY_V6.length);
     }
 
     // ---------------------------------------------------------------- data path
