@@ -43,7 +43,9 @@ public final class MagicBind implements Bind {
     private final Bind udp;
     // guarded by this
     private boolean open;
+    // written under this, read anywhere
     private volatile Generation generation;
+    // written under this, read anywhere
     private volatile BlockingQueue<Inbound> relayQueue;
 
     MagicBind(MagicSock sock, Bind udp) {
