@@ -307,7 +307,10 @@ public final class MagicSock implements AutoCloseable {
         homeListeners.add(l);
     }
 
-    /** Our candidate endpoints, in preference order: port-mapped, STUN-observed, local interfaces. */
+    /**
+     * Our candidate endpoints, in preference order: port-mapped, STUN-observed (v4, v6; behind a hard NAT also the
+     * public IPv4 with our own port, for a manual port forward), local interfaces with the bound port.
+     */
     public List<InetSocketAddress> localEndpoints() {
         return endpoints;
     }
@@ -450,6 +453,10 @@ public final class MagicSock implements AutoCloseable {
                 if (g != null) {
                     eps.add(Endpoint.parse(g).toInetSocketAddress());
                 }
+            }
+            if (Boolean.TRUE.equals(r.mappingVariesByDestIP()) && r.globalV4() != null) {
+                // hard NAT: the STUN port is useless to peers, but a manual port forward of our own port may exist
+                eps.add(new InetSocketAddress(Endpoint.parse(r.globalV4()).toInetSocketAddress().getAddress(), port));
             }
         }
         for (InetAddress a : localAddresses()) {

@@ -45,12 +45,16 @@ class NetcheckTest {
     private record Rig(MagicSock sock, InMemoryRelay hub, ExecutorScheduler scheduler, Thread reader)
             implements AutoCloseable {
         static Rig start() throws IOException {
+            return start(InetAddress.getLoopbackAddress());
+        }
+
+        static Rig start(InetAddress local) throws IOException {
             InMemoryRelay hub = new InMemoryRelay();
             ExecutorScheduler sched = new ExecutorScheduler("netcheck-test");
             NodeKey self = NodeKey.of(X25519.publicKey(X25519.generatePrivateKey()));
             MagicSock sock = new MagicSock(new MagicSock.Config(self, new DatagramChannelBind(),
                     hub.attach(self.publicKey()), Clock.system(), sched,
-                    () -> List.of(InetAddress.getLoopbackAddress()), null, null));
+                    () -> List.of(local), null, null));
             Bind.Opened o = sock.bind().open(0);
             Thread t = Thread.ofVirtual().start(() -> {
                 PacketBuffer[] bufs = {PacketBuffer.allocate(2048)};
@@ -78,7 +82,8 @@ class NetcheckTest {
 
     @Test
     void twoServersSeeingDifferentPortsMeanHardNat() throws Exception {
-        try (StunServer s1 = new StunServer(40001); StunServer s2 = new StunServer(40002); Rig rig = Rig.start()) {
+        try (StunServer s1 = new StunServer(40001); StunServer s2 = new StunServer(40002);
+             Rig rig = Rig.start(InetAddress.ofLiteral("192.0.2.50"))) {
             rig.sock().setRelayMap(map(s1.port(), s2.port()));
             NetcheckReport r = rig.sock().netcheck().get(5, TimeUnit.SECONDS);
             assertTrue(r.udp());
@@ -90,6 +95,8 @@ class NetcheckTest {
             assertEquals("stun", r.regions().getFirst().via());
             assertTrue(rig.sock().localEndpoints().stream().anyMatch(e -> e.getPort() == 40001 || e.getPort() == 40002),
                     "STUN-observed address not among the endpoints: " + rig.sock().localEndpoints());
+            assertTrue(rig.sock().localEndpoints().contains(new java.net.InetSocketAddress("127.0.0.1",
+                    rig.sock().bind().port())), "hard NAT: public IPv4 with our own port missing");
             JsonNode json = new ObjectMapper().readTree(r.toJson());
             assertTrue(json.get("mappingVariesByDestIP").asBoolean());
             assertEquals(2, json.get("regions").size());
