@@ -6,12 +6,12 @@ import dev.warren.node.internal.ControlException;
 import dev.warren.node.internal.ControlSession;
 import dev.warren.node.internal.EnginePaths;
 import dev.warren.node.internal.EngineSync;
-import dev.warren.node.internal.Icmp;
 import dev.warren.node.internal.LocalAddresses;
 import dev.warren.node.internal.LocalEndpoints;
 import dev.warren.node.internal.NetMap;
 import dev.warren.node.internal.PingTun;
 import dev.warren.node.internal.StateStore;
+import dev.warren.node.internal.TunnelPinger;
 import dev.warren.node.internal.Views;
 import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.Hostinfo;
@@ -50,7 +50,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -105,8 +104,7 @@ public final class NodeBackend implements AutoCloseable {
     private final PrivateKey discoPrivate = X25519.generatePrivateKey();
     private final DiscoKey discoKey = DiscoKey.of(X25519.publicKey(discoPrivate));
     private final SecureRandom rng = new SecureRandom();
-    private final int pingId = new SecureRandom().nextInt(1 << 16);
-    private final AtomicInteger pingSeq = new AtomicInteger();
+    private final TunnelPinger pinger;
 
     private final ReentrantLock mu = new ReentrantLock();
     // guarded by mu
@@ -195,6 +193,7 @@ public final class NodeBackend implements AutoCloseable {
             throw new IOException("cannot listen on UDP port " + listenPort + ": " + e.getMessage(), e);
         }
         this.engine = new EngineSync(device);
+        this.pinger = new TunnelPinger(device, this.tun, clock);
         this.paths = paths != null ? paths : new EnginePaths(device::state, clock, this::icmpPing);
         this.endpointSource = endpointSource != null ? endpointSource
                 : new LocalEndpoints(localAddresses, device::listenPort);
@@ -436,12 +435,9 @@ public final class NodeBackend implements AutoCloseable {
         } finally {
             mu.unlock();
         }
+        List<NodeKey> keys = peers.stream().map(Node::key).filter(Objects::nonNull).toList();
         java.util.Map<NodeKey, String> out = new java.util.HashMap<>();
-        for (Node n : peers) {
-            if (n.key() != null) {
-                out.put(n.key(), Views.pathText(paths.pathOf(n.key()), relays));
-            }
-        }
+        paths.pathsOf(keys).forEach((k, p) -> out.put(k, Views.pathText(p, relays)));
         return out;
     }
 
@@ -480,6 +476,9 @@ public final class NodeBackend implements AutoCloseable {
             target = Views.find(netmap.peers(), peer);
             if (target == null) {
                 throw new IOException("no peer named or addressed \"" + peer + "\" in the network map");
+            }
+            if (target.key() == null) {
+                throw new IOException("peer " + target.name() + " has no node key in the network map");
             }
             relays = netmap.relayMap();
         } finally {
@@ -538,30 +537,7 @@ public final class NodeBackend implements AutoCloseable {
         } finally {
             mu.unlock();
         }
-        String dstText = IpAddresses.format(dst);
-        int seq = pingSeq.incrementAndGet() & 0xffff;
-        long key = Icmp.key(dst.length == 16, pingId, seq);
-        byte[] payload = new byte[16];
-        rng.nextBytes(payload);
-        CompletableFuture<Long> reply = tun.expect(key);
-        long start = clock.nanoTime();
-        try {
-            int type = dst.length == 4 ? Icmp.V4_ECHO_REQUEST : Icmp.V6_ECHO_REQUEST;
-            if (!device.injectOutbound(Icmp.echo(type, src, dst, pingId, seq, payload))) {
-                return PingReply.failed(dstText, "no route to " + dstText + " in the engine");
-            }
-            long at = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new PingReply(true, (at - start) / 1e6, PeerPath.NONE, dstText, null);
-        } catch (TimeoutException e) {
-            return PingReply.failed(dstText, "timed out after " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            return PingReply.failed(dstText, String.valueOf(e.getCause()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } finally {
-            tun.forget(key);
-        }
+        return pinger.echo(src, dst, timeout);
     }
 
     private static byte[] firstAddress(List<IpPrefix> prefixes, boolean v4) {

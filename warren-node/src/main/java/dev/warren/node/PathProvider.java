@@ -4,6 +4,9 @@ import dev.warren.wire.key.NodeKey;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The data plane's answer to "how do packets reach this peer, and does the path work": what {@code warren status}
@@ -18,6 +21,18 @@ import java.time.Duration;
 public interface PathProvider {
     /** The current path to the peer with node key {@code peer}; {@link PeerPath#NONE} when there is none. */
     PeerPath pathOf(NodeKey peer);
+
+    /**
+     * The current paths to {@code peers} (status asks for all peers at once, often: an implementation that reads
+     * shared state should read it once here).
+     */
+    default Map<NodeKey, PeerPath> pathsOf(Collection<NodeKey> peers) {
+        Map<NodeKey, PeerPath> out = new HashMap<>();
+        for (NodeKey k : peers) {
+            out.put(k, pathOf(k));
+        }
+        return out;
+    }
 
     /**
      * Pings the peer once and waits up to {@code timeout} for the reply; the reply names the path it came over.

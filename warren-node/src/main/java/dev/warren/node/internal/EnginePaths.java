@@ -10,6 +10,9 @@ import dev.warren.wireguard.uapi.PeerState;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +50,17 @@ public final class EnginePaths implements PathProvider {
     @Override
     public PeerPath pathOf(NodeKey peer) {
         return pathOf(peer, state.get(), clock.epochNanos());
+    }
+
+    @Override
+    public Map<NodeKey, PeerPath> pathsOf(Collection<NodeKey> peers) {
+        DeviceState s = state.get(); // one engine snapshot for all peers
+        long now = clock.epochNanos();
+        Map<NodeKey, PeerPath> out = new HashMap<>();
+        for (NodeKey k : peers) {
+            out.put(k, pathOf(k, s, now));
+        }
+        return out;
     }
 
     /** The path to {@code peer} by {@code s} at wall time {@code nowNanos}. */
