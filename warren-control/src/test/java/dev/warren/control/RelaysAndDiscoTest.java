@@ -88,10 +88,12 @@ class RelaysAndDiscoTest {
                 && disco(2).equals(x.peers().get(b.id()).discoKey()));
 
         int patchesBefore = b.discoPatches();
+        int wholeBefore = b.wholeNodes();
         a.updateDisco(disco(3), 2);
         b.await("a's new disco key", x -> disco(3).equals(x.peers().get(a.id()).discoKey())
                 && x.peers().get(a.id()).homeRelay() == 2);
         assertTrue(b.discoPatches() > patchesBefore, "the change came as a patch");
+        assertEquals(wholeBefore, b.wholeNodes(), "not as a whole node");
         assertEquals(1, b.fullMaps());
         assertTrue(b.gaps().isEmpty(), b.gaps().toString());
 
@@ -105,6 +107,7 @@ class RelaysAndDiscoTest {
         a.streamWithDisco(disco(4), 1);
         b.await("a's restart disco key", x -> disco(4).equals(x.peers().get(a.id()).discoKey()));
         assertTrue(b.discoPatches() > before);
+        assertEquals(wholeBefore, b.wholeNodes(), "a restart's new disco key is a patch too");
         assertEquals(1, b.fullMaps());
     }
 

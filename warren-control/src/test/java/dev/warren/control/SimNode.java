@@ -64,6 +64,7 @@ final class SimNode implements AutoCloseable {
     private int relayMaps;
     private int patches;
     private int discoPatches;
+    private int wholeNodes;
 
     SimNode(ControlServer server, String hostname) {
         this.server = server;
@@ -213,6 +214,7 @@ final class SimNode implements AutoCloseable {
             }
             if (r.peersChanged() != null) {
                 r.peersChanged().forEach(p -> peers.put(p.id(), p));
+                wholeNodes += r.peersChanged().size();
             }
             if (r.peersChangedPatch() != null) {
                 for (PeerPatch p : r.peersChangedPatch()) {
@@ -261,6 +263,11 @@ final class SimNode implements AutoCloseable {
 
     synchronized int discoPatches() {
         return discoPatches;
+    }
+
+    /** Whole peers received in deltas ({@code peersChanged} entries). */
+    synchronized int wholeNodes() {
+        return wholeNodes;
     }
 
     synchronized Node self() {
