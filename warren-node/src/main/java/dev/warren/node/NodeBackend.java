@@ -409,6 +409,7 @@ public final class NodeBackend implements AutoCloseable {
 
     public Status status() {
         java.util.Map<NodeKey, String> peerPaths = peerPaths();
+        int home = endpointSource.homeRelay();
         mu.lock();
         try {
             DeviceState ds = device.state();
@@ -417,8 +418,8 @@ public final class NodeBackend implements AutoCloseable {
                     self == null ? List.of() : Views.addresses(self.addresses()),
                     nodeKey == null ? null : NodeKey.of(X25519.publicKey(nodeKey)).toString(), user, domain,
                     login.loginServer() == null ? null : login.loginServer().toString(), controlConnected,
-                    device.listenPort(), Views.peers(netmap.peers(), ds, peerPaths), discoKey.toString(),
-                    lastHomeRelay, netmap.relayMap());
+                    device.listenPort(), Views.peers(netmap.peers(), ds, peerPaths), discoKey.toString(), home,
+                    netmap.relayMap());
         } finally {
             mu.unlock();
         }
