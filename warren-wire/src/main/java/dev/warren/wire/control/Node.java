@@ -1,5 +1,6 @@
 package dev.warren.wire.control;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import dev.warren.wire.key.DiscoKey;
@@ -34,13 +35,14 @@ import java.util.List;
  *                          sealed to it), or null when unknown (a node older than capability version 2, or one
  *                          that has not streamed since control started)
  * @param homeRelay         the id of the relay region it is reachable through ({@link RelayMap.RelayRegion#id()}),
- *                          0 when it has none (also when absent: a version-1 server does not send it)
+ *                          0 when it has none; 0 is left out of the JSON (and a version-1 server never sends
+ *                          it), so absent means 0
  */
 public record Node(long id, String name, String user, NodeKey key, Instant keyExpiry, MachineKey machine,
                    List<IpPrefix> addresses, List<IpPrefix> allowedIps, List<String> endpoints, Hostinfo hostinfo,
                    Instant created, Instant lastSeen, Boolean online, boolean machineAuthorized, boolean expired,
                    boolean ephemeral, List<String> tags, DiscoKey discoKey,
-                   @JsonSetter(nulls = Nulls.AS_EMPTY) int homeRelay) {
+                   @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT) int homeRelay) {
     public Node {
         if (homeRelay < 0) {
             throw new IllegalArgumentException("homeRelay " + homeRelay + " must be 0 (none) or a region id");

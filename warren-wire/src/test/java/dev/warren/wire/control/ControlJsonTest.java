@@ -69,6 +69,12 @@ class ControlJsonTest {
                 Instant.EPOCH)), StandardCharsets.UTF_8);
         assertTrue(map.contains("\"relayMap\":{\"regions\":[{\"id\":1,\"code\":\"fra\""), map);
         assertTrue(map.contains("\"stunPort\":3478,\"tls\":true"), map);
+        Node n = new Node(7, "b", "u", NodeKey.of(key(1)), null, null, List.of(), List.of(), List.of(), null, null,
+                null, true, true, false, false, List.of(), null, 0);
+        String none = new String(ControlJson.encodeValue(n), StandardCharsets.UTF_8);
+        assertTrue(!none.contains("homeRelay") && !none.contains("discoKey"), "0 and null are left out: " + none);
+        String some = new String(ControlJson.encodeValue(n.withDisco(DiscoKey.of(key(4)), 2)), StandardCharsets.UTF_8);
+        assertTrue(some.contains("\"discoKey\":\"discokey:0404") && some.contains("\"homeRelay\":2"), some);
     }
 
     /** What a capability-version-1 node or server sends still decodes, the new fields absent. */
