@@ -81,6 +81,9 @@ class RelaysAndDiscoTest {
         SimNode a = onlineWithDisco("alpha", disco(1), 1);
         assertEquals(disco(1), a.self().discoKey());
         assertEquals(1, a.self().homeRelay());
+        NodeView view = f.admin.listNodes("corp").getFirst();
+        assertEquals(disco(1).toString(), view.discoKey(), "the admin sees it too");
+        assertEquals(1, view.homeRelay());
         SimNode b = onlineWithDisco("beta", disco(2), 0);
         assertEquals(disco(1), b.peers().get(a.id()).discoKey(), "b's full map carries a's disco key");
         assertEquals(1, b.peers().get(a.id()).homeRelay());

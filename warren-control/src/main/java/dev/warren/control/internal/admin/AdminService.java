@@ -127,7 +127,7 @@ public final class AdminService implements ControlAdmin {
                 r.endpoints(), r.hostinfo() == null ? null : r.hostinfo().hostname(),
                 r.hostinfo() == null ? null : r.hostinfo().os(), e.online(), r.authorized(), e.expired(),
                 r.keyExpiryDisabled() ? null : r.keyExpiry(), r.keyExpiryDisabled(), r.ephemeral(), r.tags(),
-                r.created(), r.lastSeen());
+                r.created(), r.lastSeen(), e.discoKey() == null ? null : e.discoKey().toString(), e.homeRelay());
     }
 
     private NodeView view(NodeEntry e) {
