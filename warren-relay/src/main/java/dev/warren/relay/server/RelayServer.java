@@ -253,15 +253,15 @@ public final class RelayServer implements AutoCloseable {
                 refused.incrementAndGet();
                 return;
             }
+            if (!router.register(c)) {
+                refused.incrementAndGet();
+                refuse(s, out, "relay full: it serves at most " + cfg.maxClients() + " clients");
+                return;
+            }
             s.setSoTimeout(0);
         } catch (IOException | MalformedMessageException e) {
             refused.incrementAndGet();
             LOG.fine(() -> "relay: handshake with " + s.getRemoteSocketAddress() + " failed: " + e.getMessage());
-            return;
-        }
-        if (!router.register(c)) {
-            refused.incrementAndGet();
-            c.close("relay full");
             return;
         }
         try {
