@@ -35,6 +35,10 @@ public final class TlsFiles {
     public static SSLContext serverContext(Path certFile, Path keyFile) throws IOException {
         List<X509Certificate> chain = readCertificates(certFile);
         PrivateKey key = readPrivateKey(keyFile);
+        if (!matches(key, chain.getFirst())) {
+            throw new IOException("TLS key " + keyFile + " does not go with certificate " + certFile
+                    + ": the certificate's public key is not the key's");
+        }
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -48,6 +52,33 @@ public final class TlsFiles {
         } catch (GeneralSecurityException e) {
             throw new IOException("TLS key " + keyFile + " does not go with certificate " + certFile + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code key} is the private half of {@code cert}'s key: a test signature must verify. */
+    private static boolean matches(PrivateKey key, X509Certificate cert) {
+        String alg = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            case "Ed448" -> "Ed448";
+            default -> null;
+        };
+        if (alg == null) {
+            return true; // no generic check; the TLS handshake will fail loudly instead
+        }
+        try {
+            byte[] msg = "warren relay key check".getBytes(StandardCharsets.US_ASCII);
+            java.security.Signature signer = java.security.Signature.getInstance(alg);
+            signer.initSign(key);
+            signer.update(msg);
+            byte[] sig = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(alg);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(msg);
+            return verifier.verify(sig);
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 
