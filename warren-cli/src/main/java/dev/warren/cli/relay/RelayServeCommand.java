@@ -49,7 +49,7 @@ public final class RelayServeCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key of --tls-cert.")
     Path tlsKey;
 
-    @Option(names = "--mesh-with", paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",",
+    @Option(names = "--mesh-with", paramLabel = "HOST:PORT", split = ",",
             description = "The other relays of this region; packets for their clients are forwarded one hop."
                     + " Needs --mesh-key. Listing this relay itself is harmless.")
     List<String> meshWith = new ArrayList<>();

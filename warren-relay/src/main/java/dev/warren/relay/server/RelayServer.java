@@ -106,7 +106,7 @@ public final class RelayServer implements AutoCloseable {
         for (InetSocketAddress peer : cfg.meshWith()) {
             s.mesh.add(new MeshLink(s.router, peer, s.publicKey, cfg));
         }
-        LOG.info("relay " + NodeKey.of(s.publicKey).shortString() + " listening on " + s.address()
+        LOG.info("relay " + NodeKey.of(s.publicKey).shortString() + " listening on " + s.address().getAddress().getHostAddress() + ":" + s.address().getPort()
                 + (cfg.tls() != null ? " (TLS)" : "") + (stun != null ? ", STUN on UDP " + stun.port() : "")
                 + (cfg.admission().checksControl() ? ", admitting keys control " + cfg.admission().controlUrl()
                 + " knows" : ", admitting every key that proves possession (no --control)"));
