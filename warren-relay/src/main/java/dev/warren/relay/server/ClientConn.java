@@ -20,7 +20,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -288,7 +287,7 @@ final class ClientConn {
      * Reads frames until the connection ends. A malformed frame or a privileged frame from a non-mesh client ends
      * the connection (the relay and its other clients carry on).
      */
-    void readLoop(Router router) {
+    void readLoop(Router router, PeerLog peerLog) {
         String why = "closed by peer";
         try {
             while (true) {
@@ -328,7 +327,9 @@ final class ClientConn {
             }
         } catch (MalformedMessageException e) {
             why = "protocol error: " + e.getMessage();
-            LOG.log(Level.INFO, "relay: dropping " + describe() + ": " + why);
+            if (peerLog != null) {
+                peerLog.info("relay: dropping " + describe() + ": " + why);
+            }
         } catch (IOException e) {
             why = "read failed: " + e.getMessage();
         } finally {

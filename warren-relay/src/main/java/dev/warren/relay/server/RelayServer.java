@@ -70,6 +70,7 @@ public final class RelayServer implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong connIds = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final PeerLog peerLog;
     private final Object sweepLock = new Object();
     // guarded by sweepLock
     private Scheduler.Task sweep;
@@ -82,6 +83,7 @@ public final class RelayServer implements AutoCloseable {
         this.listener = listener;
         this.stun = stun;
         this.router = new Router(cfg.maxClients());
+        this.peerLog = new PeerLog(LOG, cfg.clock());
     }
 
     /** Binds the TCP port (and the STUN port), starts accepting and dials the mesh peers. */
@@ -239,10 +241,27 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private void handle(Socket s) {
+        // The whole handshake (not just each read) must finish in time: a peer dripping one byte at a time must
+        // not hold a connection slot. The deadline closes the socket; the blocked read then fails.
+        java.util.concurrent.atomic.AtomicBoolean handshaking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Scheduler.Task deadline = cfg.scheduler().schedule(() -> {
+            if (handshaking.compareAndSet(true, false)) {
+                closeQuietly(s);
+            }
+        }, cfg.handshakeTimeout().toNanos());
+        try {
+            handleHandshaken(s, handshaking);
+        } finally {
+            deadline.cancel();
+        }
+    }
+
+    private void handleHandshaken(Socket s, java.util.concurrent.atomic.AtomicBoolean handshaking) {
         ClientConn c;
         try {
             s.setSoTimeout((int) cfg.handshakeTimeout().toMillis());
             s.setTcpNoDelay(true);
+            s.setKeepAlive(true);
             InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
             if (!upgrade(in, out)) {
@@ -250,6 +269,10 @@ public final class RelayServer implements AutoCloseable {
             }
             c = admit(s, in, out);
             if (c == null) {
+                refused.incrementAndGet();
+                return;
+            }
+            if (!handshaking.compareAndSet(true, false)) {
                 refused.incrementAndGet();
                 return;
             }
@@ -266,7 +289,7 @@ public final class RelayServer implements AutoCloseable {
         }
         try {
             c.start();
-            c.readLoop(router);
+            c.readLoop(router, peerLog);
         } finally {
             router.unregister(c);
         }
@@ -372,8 +395,8 @@ public final class RelayServer implements AutoCloseable {
         return c;
     }
 
-    private static ClientConn refuse(Socket s, OutputStream out, String why) throws IOException {
-        LOG.info("relay: " + s.getRemoteSocketAddress() + ": " + why);
+    private ClientConn refuse(Socket s, OutputStream out, String why) throws IOException {
+        peerLog.info("relay: " + s.getRemoteSocketAddress() + ": " + why);
         out.write(new RelayFrame.Health(why).encode());
         out.flush();
         // Let the client read the Health frame before the connection goes: closing with unread input (packets it

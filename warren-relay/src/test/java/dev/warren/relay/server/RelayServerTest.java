@@ -284,4 +284,27 @@ class RelayServerTest {
         assertThrows(IOException.class, second::next);
         assertEquals(1, s.stats().clients());
     }
+
+    @Test
+    void aHandshakeDrippedByteByByteIsCutOffAtTheDeadline() throws Exception {
+        RelayServer s = kit.start(kit.config().withLimits(100, Duration.ofSeconds(1), Duration.ofSeconds(2)));
+        Raw drip = kit.raw(s);
+        long t0 = System.nanoTime();
+        drip.write("GET /relay HTTP/1.1\r\n");
+        boolean closed = false;
+        for (int i = 0; i < 40 && !closed; i++) {
+            Thread.sleep(200);
+            try {
+                drip.write("x");
+            } catch (IOException e) {
+                closed = true;
+            }
+        }
+        if (!closed) {
+            assertEquals("", drip.readAll(), "closed without an answer");
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 4000, "cut off after " + ms + " ms, every read well within the per-read timeout");
+        RelayTestKit.await("the refusal counted", () -> s.stats().refused() == 1);
+    }
 }
