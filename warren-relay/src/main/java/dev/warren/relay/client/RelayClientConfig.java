@@ -37,5 +37,21 @@ public record RelayClientConfig(RelayMap.RelayNode node, PrivateKey privateKey, 
         if (node.host() == null && node.ipv4() == null && node.ipv6() == null) {
             throw new IllegalArgumentException("relay " + node.name() + " has no host, ipv4 or ipv6");
         }
+        literal(node, node.ipv4(), java.net.Inet4Address.class, "ipv4");
+        literal(node, node.ipv6(), java.net.Inet6Address.class, "ipv6");
+    }
+
+    private static void literal(RelayMap.RelayNode node, String ip, Class<?> family, String field) {
+        if (ip == null || ip.isBlank()) {
+            return;
+        }
+        try {
+            if (!family.isInstance(java.net.InetAddress.ofLiteral(ip))) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("relay " + node.name() + ": " + field + " '" + ip + "' is not an "
+                    + (field.equals("ipv4") ? "IPv4" : "IPv6") + " address");
+        }
     }
 }

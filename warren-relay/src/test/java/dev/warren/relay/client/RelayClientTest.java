@@ -84,4 +84,16 @@ class RelayClientTest {
         assertTrue(a.client.send(a.pub, big, 0, RelayFrame.MAX_PACKET_SIZE));
         assertEquals(RelayFrame.MAX_PACKET_SIZE, a.nextPacket().data().length, "a client may send to itself");
     }
+
+    @Test
+    void aBadAddressInTheNodeIsRefusedUpFront() {
+        Recorder r = kit.new Recorder();
+        RelayMap.RelayNode node = new RelayMap.RelayNode("fra1", "h", "::1", null, 443, 0, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RelayClientConfig(node, r.key, null, null, Clock.system(), kit.scheduler));
+        assertEquals("relay fra1: ipv4 '::1' is not an IPv4 address", e.getMessage());
+        RelayMap.RelayNode port = new RelayMap.RelayNode("fra1", "h", null, null, 0, 0, false);
+        assertThrows(IllegalArgumentException.class,
+                () -> new RelayClientConfig(port, r.key, null, null, Clock.system(), kit.scheduler));
+    }
 }
