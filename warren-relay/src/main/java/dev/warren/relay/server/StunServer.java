@@ -17,8 +17,8 @@ import java.util.logging.Logger;
  * The STUN server beside a relay (RFC 8489 Binding only): a Binding request is answered with a Binding success
  * carrying XOR-MAPPED-ADDRESS — the address and port the request came from — so a node learns its public endpoint;
  * a request with comprehension-required attributes it does not know gets error 420; everything else (responses,
- * indications, garbage) is ignored. One UDP socket on the relay's listen address: bound to a wildcard address it
- * answers IPv4 and IPv6 alike.
+ * indications, garbage) is ignored. One UDP socket on the relay's listen address; for a wildcard listen address
+ * it is the dual-stack wildcard, answering IPv4 (as v4-mapped senders, reported as plain IPv4) and IPv6 alike.
  *
  * <p>Threads: one virtual thread receives and answers; {@link #close()} ends it.
  */
@@ -34,18 +34,35 @@ public final class StunServer implements AutoCloseable {
         this.thread = Thread.ofVirtual().name("relay-stun").start(this::loop);
     }
 
-    /** Binds UDP {@code host}:{@code port} (0 = any free port) and starts answering. */
+    /**
+     * Binds UDP {@code host}:{@code port} (0 = any free port) and starts answering. A wildcard host (0.0.0.0 or ::)
+     * binds the dual-stack wildcard {@code ::} when the host has IPv6, so IPv4 and IPv6 clients are both answered.
+     */
     public static StunServer start(String host, int port) throws IOException {
         InetAddress addr = InetAddress.getByName(host);
-        DatagramSocket s = new DatagramSocket(null);
+        if (addr.isAnyLocalAddress()) {
+            try {
+                return new StunServer(bind(InetAddress.getByName("::"), port));
+            } catch (SocketException e) {
+                // no IPv6 on this host: the IPv4 wildcard below
+            }
+        }
         try {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress(addr, port));
+            return new StunServer(bind(addr, port));
         } catch (SocketException e) {
-            s.close();
             throw new IOException("cannot bind the STUN server to UDP " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        return new StunServer(s);
+    }
+
+    private static DatagramSocket bind(InetAddress addr, int port) throws SocketException {
+        DatagramSocket s = new DatagramSocket(null);
+        try {
+            s.bind(new InetSocketAddress(addr, port));
+            return s;
+        } catch (SocketException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** The bound UDP port. */

@@ -78,6 +78,28 @@ class StunServerTest {
     }
 
     @Test
+    void aWildcardListenAddressAnswersIpv4AndIpv6() throws Exception {
+        try (StunServer s = StunServer.start("0.0.0.0", 0)) {
+            for (String host : new String[]{"127.0.0.1", "::1"}) {
+                InetAddress lo = InetAddress.getByName(host);
+                DatagramSocket c;
+                try {
+                    c = new DatagramSocket(0, lo);
+                } catch (java.net.SocketException e) {
+                    continue; // no IPv6 loopback here
+                }
+                try (c) {
+                    c.setSoTimeout(5000);
+                    StunMessage m = exchange(c, new InetSocketAddress(lo, s.port()),
+                            new StunMessage.BindingRequest(txid(5)).encode());
+                    assertEquals(new InetSocketAddress(lo, c.getLocalPort()),
+                            ((StunMessage.BindingSuccess) m).xorMappedAddress(), host);
+                }
+            }
+        }
+    }
+
+    @Test
     void unknownComprehensionRequiredAttributesGet420() throws Exception {
         byte[] req = new StunMessage.BindingRequest(txid(3)).encode();
         // append an unknown comprehension-required attribute 0x0777 with 4 bytes, before FINGERPRINT: rebuild by hand
