@@ -307,4 +307,31 @@ class RelayServerTest {
         assertTrue(ms < 4000, "cut off after " + ms + " ms, every read well within the per-read timeout");
         RelayTestKit.await("the refusal counted", () -> s.stats().refused() == 1);
     }
+
+    @Test
+    void aDataFloodToAStalledReceiverDoesNotPushOutItsDisco() throws Exception {
+        RelayServer s = kit.start(kit.config().withLimits(100, Duration.ofSeconds(10), Duration.ofSeconds(60)));
+        Recorder a = kit.connect(s);
+        Raw b = kit.raw(s).handshake();
+        byte[] big = bytes(60_000, 0);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (s.stats().droppedQueue() < 200) {
+            a.client.send(b.pub, big, 0, big.length);
+            Thread.sleep(1);
+            assertTrue(System.nanoTime() < end, "the receiver's queue never overflowed");
+        }
+        for (int i = 0; i < 3; i++) {
+            assertTrue(a.client.send(b.pub, discoPacket(i), 0, 100));
+        }
+        RelayTestKit.await("disco queued", () -> s.stats().delivered() >= s.stats().packetsIn() - 1);
+        int disco = 0;
+        while (disco < 3) {
+            RelayFrame.RecvPacket p = (RelayFrame.RecvPacket) b.next(RelayFrame.RecvPacket.class);
+            if (p.packet().length == 100) {
+                assertArrayEquals(discoPacket(disco), p.packet());
+                disco++;
+            }
+        }
+        b.close();
+    }
 }
