@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 dev.warren.cli.node.StatusCommand.class, dev.warren.cli.node.IpAddrCommand.class,
                 dev.warren.cli.node.PingCommand.class, dev.warren.cli.node.WhoisCommand.class,
                 dev.warren.cli.control.ControlCommand.class,
+                dev.warren.cli.relay.RelayCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'warren help COMMAND' for a command's options. Documentation: README.md and docs/."})
 public final class Main implements Runnable {

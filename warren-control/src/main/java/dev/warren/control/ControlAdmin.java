@@ -1,5 +1,7 @@
 package dev.warren.control;
 
+import dev.warren.wire.control.RelayMap;
+
 import java.util.List;
 
 /**
@@ -39,4 +41,13 @@ public interface ControlAdmin {
      * of {@code domain}; the node's waiting follow-up request then registers.
      */
     void completeInteractiveLogin(String id, String domain, String user);
+
+    /** The relay map every node receives. */
+    RelayMap relayMap();
+
+    /**
+     * Replaces the relay map: validates it (400 naming the field path), saves it in the state directory, then sends
+     * it to every map stream as a delta.
+     */
+    RelayMap setRelayMap(RelayMap map);
 }

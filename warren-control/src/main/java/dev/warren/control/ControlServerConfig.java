@@ -14,8 +14,16 @@ import java.nio.file.Path;
  * @param dbUrl      null for SQLite in {@code stateDir/control.db}; {@code postgresql://user:pass@host:port/db} or
  *                   {@code jdbc:postgresql://...} for PostgreSQL; {@code jdbc:sqlite:...} for another SQLite file
  * @param clock      the injected clock (use {@link Clock#system()} in production)
+ * @param relayMap   a relay map JSON file ({@code --relay-map}) that replaces the saved one at start, or null to
+ *                   keep {@code stateDir/relay-map.json} (or none)
  */
-public record ControlServerConfig(String listenHost, int listenPort, Path stateDir, String dbUrl, Clock clock) {
+public record ControlServerConfig(String listenHost, int listenPort, Path stateDir, String dbUrl, Clock clock,
+                                  Path relayMap) {
+    /** A config without a relay map file. */
+    public ControlServerConfig(String listenHost, int listenPort, Path stateDir, String dbUrl, Clock clock) {
+        this(listenHost, listenPort, stateDir, dbUrl, clock, null);
+    }
+
     public ControlServerConfig {
         if (listenHost == null || listenHost.isBlank()) {
             throw new IllegalArgumentException("listenHost is missing");
@@ -40,6 +48,11 @@ public record ControlServerConfig(String listenHost, int listenPort, Path stateD
         }
     }
 
+    /** This config with relay map file {@code file}. */
+    public ControlServerConfig withRelayMap(Path file) {
+        return new ControlServerConfig(listenHost, listenPort, stateDir, dbUrl, clock, file);
+    }
+
     /** A config for tests and embedding: loopback, random port, SQLite in {@code stateDir}. */
     public static ControlServerConfig loopback(Path stateDir, Clock clock) {
         return new ControlServerConfig("127.0.0.1", 0, stateDir, null, clock);
@@ -56,6 +69,7 @@ public record ControlServerConfig(String listenHost, int listenPort, Path stateD
     @Override
     public String toString() {
         return "ControlServerConfig[listen=" + listenHost + ":" + listenPort + ", stateDir=" + stateDir
-                + ", db=" + (dbUrl == null ? "sqlite in stateDir" : redact(dbUrl)) + "]";
+                + ", db=" + (dbUrl == null ? "sqlite in stateDir" : redact(dbUrl))
+                + (relayMap == null ? "" : ", relayMap=" + relayMap) + "]";
     }
 }

@@ -71,7 +71,7 @@ class FullMapScaleTest {
                     + micros + " µs");
             MapResponse spliced = (MapResponse) ControlJson.decode(bytes);
             MapResponse jackson = new MapResponse("h", 1, false, m.node(), m.peers(), null, null, null, m.settings(),
-                    m.controlTime());
+                    m.controlTime(), m.relayMap());
             assertEquals(jackson, spliced);
             byte[] viaJackson = null;
             micros = Long.MAX_VALUE;

@@ -13,8 +13,10 @@ import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.PeerPatch;
 import dev.warren.wire.control.RegisterRequest;
+import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.control.RegisterResponse;
 import dev.warren.wire.control.UpdateRequest;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PublicKey;
 
@@ -58,6 +60,11 @@ final class SimNode implements AutoCloseable {
     private int messages;
     private final List<String> gaps = new ArrayList<>();
     private ErrorMessage lastError;
+    private RelayMap relayMap;
+    private int relayMaps;
+    private int patches;
+    private int discoPatches;
+    private int wholeNodes;
 
     SimNode(ControlServer server, String hostname) {
         this.server = server;
@@ -137,6 +144,23 @@ final class SimNode implements AutoCloseable {
         conn.send(ControlJson.encode(new UpdateRequest(endpoints, null)));
     }
 
+    /** Sends an update of the version-2 fields. */
+    void updateDisco(DiscoKey discoKey, Integer homeRelay) throws IOException {
+        conn.send(ControlJson.encode(new UpdateRequest(null, null, homeRelay, discoKey)));
+    }
+
+    /** Opens a stream like {@link #stream} that also announces {@code discoKey} and {@code homeRelay}. */
+    void streamWithDisco(DiscoKey discoKey, int homeRelay) throws IOException {
+        if (conn != null) {
+            conn.close();
+        }
+        connect();
+        ControlConnection c = conn;
+        c.send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, nodeKey, true, null,
+                List.of("192.0.2.1:41641"), null, 0, compress, discoKey, homeRelay)));
+        reader = Thread.ofVirtual().start(() -> readLoop(c));
+    }
+
     void disconnect() {
         if (conn != null) {
             conn.close();
@@ -190,6 +214,7 @@ final class SimNode implements AutoCloseable {
             }
             if (r.peersChanged() != null) {
                 r.peersChanged().forEach(p -> peers.put(p.id(), p));
+                wholeNodes += r.peersChanged().size();
             }
             if (r.peersChangedPatch() != null) {
                 for (PeerPatch p : r.peersChangedPatch()) {
@@ -198,17 +223,20 @@ final class SimNode implements AutoCloseable {
                         gaps.add("patch for unknown peer " + p.nodeId());
                         continue;
                     }
-                    peers.put(n.id(), new Node(n.id(), n.name(), n.user(), p.key() != null ? p.key() : n.key(),
-                            p.keyExpiry() != null ? p.keyExpiry() : n.keyExpiry(), n.machine(), n.addresses(),
-                            n.allowedIps(), p.endpoints() != null ? p.endpoints() : n.endpoints(), n.hostinfo(),
-                            n.created(), p.lastSeen() != null ? p.lastSeen() : n.lastSeen(),
-                            p.online() != null ? p.online() : n.online(), n.machineAuthorized(), n.expired(),
-                            n.ephemeral(), n.tags()));
+                    peers.put(n.id(), p.applyTo(n));
+                    patches++;
+                    if (p.discoKey() != null || p.homeRelay() != null) {
+                        discoPatches++;
+                    }
                 }
             }
         }
         if (r.node() != null) {
             self = r.node();
+        }
+        if (r.relayMap() != null) {
+            relayMap = r.relayMap();
+            relayMaps++;
         }
         session = r.sessionHandle();
         lastSeq = r.seq();
@@ -217,6 +245,29 @@ final class SimNode implements AutoCloseable {
 
     synchronized Map<Long, Node> peers() {
         return Map.copyOf(peers);
+    }
+
+    synchronized RelayMap relayMap() {
+        return relayMap;
+    }
+
+    /** Messages that carried a relay map (full maps and deltas). */
+    synchronized int relayMaps() {
+        return relayMaps;
+    }
+
+    /** Peer patches applied, and how many of them carried a disco key or home relay. */
+    synchronized int patches() {
+        return patches;
+    }
+
+    synchronized int discoPatches() {
+        return discoPatches;
+    }
+
+    /** Whole peers received in deltas ({@code peersChanged} entries). */
+    synchronized int wholeNodes() {
+        return wholeNodes;
     }
 
     synchronized Node self() {

@@ -173,7 +173,8 @@ class SlowAndRacingNodesTest {
                 if (p.endpoints() != null && n != null) {
                     view.put(n.id(), new Node(n.id(), n.name(), n.user(), n.key(), n.keyExpiry(), n.machine(),
                             n.addresses(), n.allowedIps(), p.endpoints(), n.hostinfo(), n.created(), n.lastSeen(),
-                            n.online(), n.machineAuthorized(), n.expired(), n.ephemeral(), n.tags()));
+                            n.online(), n.machineAuthorized(), n.expired(), n.ephemeral(), n.tags(), n.discoKey(),
+                            n.homeRelay()));
                 }
             });
         }

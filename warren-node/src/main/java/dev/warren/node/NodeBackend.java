@@ -4,20 +4,24 @@ import dev.warren.channel.ControlDialer;
 import dev.warren.crypto.X25519;
 import dev.warren.node.internal.ControlException;
 import dev.warren.node.internal.ControlSession;
+import dev.warren.node.internal.EnginePaths;
 import dev.warren.node.internal.EngineSync;
-import dev.warren.node.internal.Icmp;
 import dev.warren.node.internal.LocalAddresses;
+import dev.warren.node.internal.LocalEndpoints;
 import dev.warren.node.internal.NetMap;
 import dev.warren.node.internal.PingTun;
 import dev.warren.node.internal.StateStore;
+import dev.warren.node.internal.TunnelPinger;
 import dev.warren.node.internal.Views;
 import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.Hostinfo;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.RegisterResponse;
+import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.datapath.Bind;
 import dev.warren.wire.datapath.TunDevice;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PrivateKey;
 import dev.warren.wire.key.PublicKey;
@@ -46,7 +50,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -67,8 +70,16 @@ import java.util.function.Consumer;
  * addresses changed. Every step runs under {@code mu}, so a peer removed by a delta is gone from the engine when
  * the session reads the next message.
  *
+ * <p>NAT traversal seams (capability version 2): a disco key pair is made at every start (the private half stays
+ * in memory) and announced in every MapRequest with the {@link EndpointSource}'s endpoints and home relay; a
+ * change the source reports goes to control at once as an UpdateRequest. Each applied map goes to the
+ * {@link #onNetworkMap} listener (peers with their disco keys and home relays, the relay map). Status and ping ask
+ * the {@link PathProvider} how each peer is reached. Without magicsock the built-in {@link LocalEndpoints} and
+ * {@link EnginePaths} keep today's behaviour.
+ *
  * <p>Concurrency: public methods may be called from any thread. Lock order: {@code mu} → the engine's config
- * lock. Never wait for the session thread while holding {@code mu} (its callbacks take {@code mu}).
+ * lock. Never wait for the session thread while holding {@code mu} (its callbacks take {@code mu}); never call the
+ * PathProvider or EndpointSource while holding {@code mu} (they may take their own locks).
  */
 public final class NodeBackend implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("warren.node");
@@ -88,9 +99,12 @@ public final class NodeBackend implements AutoCloseable {
     private final Scheduler scheduler;
     private final AddressConfigurer addressConfigurer;
     private final LocalAddressSource localAddresses;
+    private final EndpointSource endpointSource;
+    private final PathProvider paths;
+    private final PrivateKey discoPrivate = X25519.generatePrivateKey();
+    private final DiscoKey discoKey = DiscoKey.of(X25519.publicKey(discoPrivate));
     private final SecureRandom rng = new SecureRandom();
-    private final int pingId = new SecureRandom().nextInt(1 << 16);
-    private final AtomicInteger pingSeq = new AtomicInteger();
+    private final TunnelPinger pinger;
 
     private final ReentrantLock mu = new ReentrantLock();
     // guarded by mu
@@ -119,6 +133,10 @@ public final class NodeBackend implements AutoCloseable {
     private Consumer<String> authUrlListener = u -> { };
     // guarded by mu; the endpoints control last heard
     private List<String> lastEndpoints = List.of();
+    // guarded by mu; the home relay control last heard
+    private int lastHomeRelay;
+    // guarded by mu; told about every applied map
+    private Consumer<NetworkMap> networkMapListener = m -> { };
     // written under mu, and by the scheduler thread (which must not block on mu)
     private volatile Scheduler.Task endpointPoll;
     // written under mu; volatile for the scheduler thread
@@ -140,6 +158,18 @@ public final class NodeBackend implements AutoCloseable {
     public NodeBackend(Path stateDir, int listenPort, TunDevice tun, Bind bind, ControlDialerFactory dialers,
                        ServerKeyFetcher serverKeys, Clock clock, Scheduler scheduler, AddressConfigurer addresses,
                        LocalAddressSource localAddresses) throws IOException {
+        this(stateDir, listenPort, tun, bind, dialers, serverKeys, clock, scheduler, addresses, localAddresses, null,
+                null);
+    }
+
+    /**
+     * As above, with the data plane's path and endpoint information (magicsock implements both; null = the
+     * built-in {@link EnginePaths} and {@link LocalEndpoints} over {@code localAddresses}).
+     */
+    public NodeBackend(Path stateDir, int listenPort, TunDevice tun, Bind bind, ControlDialerFactory dialers,
+                       ServerKeyFetcher serverKeys, Clock clock, Scheduler scheduler, AddressConfigurer addresses,
+                       LocalAddressSource localAddresses, PathProvider paths, EndpointSource endpointSource)
+            throws IOException {
         this.store = new StateStore(stateDir);
         this.machineKey = store.machineKey();
         this.dialers = Objects.requireNonNull(dialers, "dialers");
@@ -163,6 +193,12 @@ public final class NodeBackend implements AutoCloseable {
             throw new IOException("cannot listen on UDP port " + listenPort + ": " + e.getMessage(), e);
         }
         this.engine = new EngineSync(device);
+        this.pinger = new TunnelPinger(device, this.tun, clock);
+        this.paths = paths != null ? paths : new EnginePaths(device::state, clock, this::icmpPing);
+        this.endpointSource = endpointSource != null ? endpointSource
+                : new LocalEndpoints(localAddresses, device::listenPort);
+        this.endpointSource.onChange(() -> Thread.ofVirtual().name("warren-endpoints")
+                .start(this::sendEndpointsIfChanged));
     }
 
     // ---- commands -------------------------------------------------------------------------------------------
@@ -372,6 +408,8 @@ public final class NodeBackend implements AutoCloseable {
     // ---- queries --------------------------------------------------------------------------------------------
 
     public Status status() {
+        java.util.Map<NodeKey, String> peerPaths = peerPaths();
+        int home = endpointSource.homeRelay();
         mu.lock();
         try {
             DeviceState ds = device.state();
@@ -380,10 +418,28 @@ public final class NodeBackend implements AutoCloseable {
                     self == null ? List.of() : Views.addresses(self.addresses()),
                     nodeKey == null ? null : NodeKey.of(X25519.publicKey(nodeKey)).toString(), user, domain,
                     login.loginServer() == null ? null : login.loginServer().toString(), controlConnected,
-                    device.listenPort(), Views.peers(netmap.peers(), ds));
+                    device.listenPort(), Views.peers(netmap.peers(), ds, peerPaths), discoKey.toString(), home,
+                    netmap.relayMap());
         } finally {
             mu.unlock();
         }
+    }
+
+    /** Each peer's path text by node key, asked of the PathProvider without holding {@code mu}. */
+    private java.util.Map<NodeKey, String> peerPaths() {
+        List<Node> peers;
+        RelayMap relays;
+        mu.lock();
+        try {
+            peers = List.copyOf(netmap.peers());
+            relays = netmap.relayMap();
+        } finally {
+            mu.unlock();
+        }
+        List<NodeKey> keys = peers.stream().map(Node::key).filter(Objects::nonNull).toList();
+        java.util.Map<NodeKey, String> out = new java.util.HashMap<>();
+        paths.pathsOf(keys).forEach((k, p) -> out.put(k, Views.pathText(p, relays)));
+        return out;
     }
 
     /** The peer (or this node) that owns {@code address}, from the current network map. */
@@ -391,7 +447,7 @@ public final class NodeBackend implements AutoCloseable {
         mu.lock();
         try {
             DeviceState ds = device.state();
-            for (PeerInfo p : Views.peers(netmap.peers(), ds)) {
+            for (PeerInfo p : Views.peers(netmap.peers(), ds, java.util.Map.of())) {
                 Node n = netmap.peers().stream().filter(x -> x.id() == p.id()).findFirst().orElseThrow();
                 if (Views.owns(n, address)) {
                     return Optional.of(p);
@@ -408,13 +464,13 @@ public final class NodeBackend implements AutoCloseable {
     }
 
     /**
-     * Sends one ICMP (or ICMPv6) echo request through the tunnel to a peer, named by name, address or node key,
-     * and waits up to {@code timeout} for the reply, which the peer's kernel sends and this node intercepts.
+     * Pings a peer, named by name, address or node key, once, and waits up to {@code timeout} for the reply: by name
+     * or key through the {@link PathProvider} (magicsock: a disco ping; built in: an ICMP echo through the tunnel),
+     * by address with an ICMP echo to that address. The result names the path the reply came over.
      */
     public PingResult ping(String peer, Duration timeout) throws IOException {
         Node target;
-        byte[] dst;
-        byte[] src;
+        RelayMap relays;
         mu.lock();
         try {
             checkOpenLocked();
@@ -422,7 +478,54 @@ public final class NodeBackend implements AutoCloseable {
             if (target == null) {
                 throw new IOException("no peer named or addressed \"" + peer + "\" in the network map");
             }
-            byte[] asked = IpAddresses.tryParse(peer);
+            if (target.key() == null) {
+                throw new IOException("peer " + target.name() + " has no node key in the network map");
+            }
+            relays = netmap.relayMap();
+        } finally {
+            mu.unlock();
+        }
+        byte[] asked = IpAddresses.tryParse(peer);
+        PingReply r;
+        if (asked != null) {
+            r = icmpPing(target, asked, timeout);
+            if (r.replied()) {
+                r = new PingReply(true, r.rttMillis(), paths.pathOf(target.key()), r.address(), null);
+            }
+        } else {
+            r = paths.discoPing(target.key(), timeout);
+        }
+        return new PingResult(target.name(), r.address(), r.replied(), r.rttMillis(), r.error(),
+                Views.pathText(r.path(), relays));
+    }
+
+    /** The built-in ping: an ICMP echo to the first address of the peer with node key {@code key}. */
+    private PingReply icmpPing(NodeKey key, Duration timeout) throws IOException {
+        Node target;
+        mu.lock();
+        try {
+            checkOpenLocked();
+            target = netmap.peers().stream().filter(n -> key.equals(n.key())).findFirst().orElse(null);
+        } finally {
+            mu.unlock();
+        }
+        if (target == null) {
+            throw new IOException("no peer with node key " + key + " in the network map");
+        }
+        return icmpPing(target, null, timeout);
+    }
+
+    /**
+     * Sends one ICMP (or ICMPv6) echo request through the tunnel to {@code asked} (or the peer's first address,
+     * IPv4 preferred) and waits up to {@code timeout} for the reply, which the peer's kernel sends and this node
+     * intercepts. The reply carries no path.
+     */
+    private PingReply icmpPing(Node target, byte[] asked, Duration timeout) throws IOException {
+        byte[] dst;
+        byte[] src;
+        mu.lock();
+        try {
+            checkOpenLocked();
             dst = asked != null ? asked : firstAddress(target.addresses(), true);
             if (dst == null) {
                 dst = firstAddress(target.addresses(), false);
@@ -435,30 +538,7 @@ public final class NodeBackend implements AutoCloseable {
         } finally {
             mu.unlock();
         }
-        String dstText = IpAddresses.format(dst);
-        int seq = pingSeq.incrementAndGet() & 0xffff;
-        long key = Icmp.key(dst.length == 16, pingId, seq);
-        byte[] payload = new byte[16];
-        rng.nextBytes(payload);
-        CompletableFuture<Long> reply = tun.expect(key);
-        long start = clock.nanoTime();
-        try {
-            int type = dst.length == 4 ? Icmp.V4_ECHO_REQUEST : Icmp.V6_ECHO_REQUEST;
-            if (!device.injectOutbound(Icmp.echo(type, src, dst, pingId, seq, payload))) {
-                return new PingResult(target.name(), dstText, false, -1, "no route to " + dstText + " in the engine");
-            }
-            long at = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new PingResult(target.name(), dstText, true, (at - start) / 1e6, null);
-        } catch (TimeoutException e) {
-            return new PingResult(target.name(), dstText, false, -1, "timed out after " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            return new PingResult(target.name(), dstText, false, -1, String.valueOf(e.getCause()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } finally {
-            tun.forget(key);
-        }
+        return pinger.echo(src, dst, timeout);
     }
 
     private static byte[] firstAddress(List<IpPrefix> prefixes, boolean v4) {
@@ -470,6 +550,38 @@ public final class NodeBackend implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** This run's disco key (a new one at every start). */
+    public DiscoKey discoKey() {
+        return discoKey;
+    }
+
+    /**
+     * The private half of {@link #discoKey()}, for the data plane (magicsock) to seal and open disco messages.
+     * It never leaves memory: not stored, not logged, not sent.
+     */
+    public PrivateKey discoPrivateKey() {
+        return discoPrivate;
+    }
+
+    /**
+     * Registers the listener told about the network map after every applied map message (replacing a previous
+     * one) and calls it once now with the current map. It runs with the backend's lock held: it must return
+     * quickly and must not call back into the backend.
+     */
+    public void onNetworkMap(Consumer<NetworkMap> listener) {
+        mu.lock();
+        try {
+            networkMapListener = Objects.requireNonNull(listener, "listener");
+            listener.accept(networkMapLocked());
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    private NetworkMap networkMapLocked() {
+        return new NetworkMap(netmap.self(), List.copyOf(netmap.peers()), netmap.relayMap());
     }
 
     /** The engine, for the daemon's diagnostics and tests. */
@@ -519,7 +631,7 @@ public final class NodeBackend implements AutoCloseable {
         ControlDialer dialer = dialers.create(l.loginServer(), l.serverKey(), machineKey);
         SessionListener listener = new SessionListener();
         session = new ControlSession(dialer, this::currentNodeKey, authKey, () -> hostinfo(l), this::endpoints,
-                scheduler, rng, listener);
+                discoKey, this::homeRelay, scheduler, rng, listener);
         listener.owner = session;
         if (endpointPoll == null) {
             endpointPoll = scheduler.schedule(this::pollEndpoints, ENDPOINT_POLL.toNanos());
@@ -542,14 +654,9 @@ public final class NodeBackend implements AutoCloseable {
                 v == null ? "dev" : v);
     }
 
+    /** The endpoints for a MapRequest or update; remembered as what control last heard. */
     private List<String> endpoints() {
-        int port = device.listenPort();
-        List<String> eps = new ArrayList<>();
-        if (port != 0) {
-            for (InetAddress a : localAddresses.addresses()) {
-                eps.add(LocalAddresses.endpoint(a, port));
-            }
-        }
+        List<String> eps = List.copyOf(endpointSource.endpoints());
         mu.lock();
         try {
             lastEndpoints = eps;
@@ -557,6 +664,18 @@ public final class NodeBackend implements AutoCloseable {
             mu.unlock();
         }
         return eps;
+    }
+
+    /** The home relay for a MapRequest or update; remembered as what control last heard. */
+    private int homeRelay() {
+        int home = endpointSource.homeRelay();
+        mu.lock();
+        try {
+            lastHomeRelay = home;
+        } finally {
+            mu.unlock();
+        }
+        return home;
     }
 
     /**
@@ -582,23 +701,35 @@ public final class NodeBackend implements AutoCloseable {
             } finally {
                 mu.unlock();
             }
-            List<String> before;
-            ControlSession s;
-            StateStore.Login l;
-            mu.lock();
-            try {
-                before = lastEndpoints;
-                s = session;
-                l = login;
-            } finally {
-                mu.unlock();
-            }
-            List<String> now = endpoints();
-            if (s != null && !now.equals(before)) {
-                LOG.log(System.Logger.Level.INFO, "local endpoints changed: {0}", now);
-                s.sendUpdate(now, hostinfo(l));
-            }
+            sendEndpointsIfChanged();
         });
+    }
+
+    /** Sends control the endpoints and home relay if either changed since control last heard them. */
+    private void sendEndpointsIfChanged() {
+        List<String> before;
+        int homeBefore;
+        ControlSession s;
+        StateStore.Login l;
+        mu.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            before = lastEndpoints;
+            homeBefore = lastHomeRelay;
+            s = session;
+            l = login;
+        } finally {
+            mu.unlock();
+        }
+        List<String> now = endpoints();
+        int home = homeRelay();
+        boolean epsChanged = !now.equals(before);
+        if (s != null && (epsChanged || home != homeBefore)) {
+            LOG.log(System.Logger.Level.INFO, "endpoints {0}, home relay {1}", now, home);
+            s.sendUpdate(epsChanged ? now : null, epsChanged ? hostinfo(l) : null, home != homeBefore ? home : null);
+        }
     }
 
     private void failUpLocked(IOException e) {
@@ -643,6 +774,11 @@ public final class NodeBackend implements AutoCloseable {
         Node self = netmap.self();
         if (self != null && self.addresses() != null) {
             setAddressesLocked(List.copyOf(self.addresses()));
+        }
+        try {
+            networkMapListener.accept(networkMapLocked());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "the network map listener failed: {0}", e.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.warren.node;
 import dev.warren.net.tun.LinuxTun;
 import dev.warren.net.udp.Binds;
 import dev.warren.node.internal.IpCommand;
+import dev.warren.node.internal.LocalAddresses;
 import dev.warren.node.internal.LocalApiServer;
 import dev.warren.wire.time.ExecutorScheduler;
 
@@ -15,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * start
  * 1. create TUN {@code tunName}; MTU {@link #MTU}, link up, routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48
- * 2. open the UDP bind on {@code listenPort} and start the {@link NodeBackend} (the engine)
+ * 2. open the UDP bind on {@code listenPort}, put the {@link DataPlane} over it (magicsock; by default none) and
+ *    start the {@link NodeBackend} (the engine) on it
  * 3. serve the local API on {@code socketPath} (0600)
  * 4. resume the previous login if the state directory holds one and the node was not taken down
  * close (SIGINT/SIGTERM through the CLI's shutdown hook)
@@ -55,6 +57,12 @@ public final class NodeDaemon implements AutoCloseable {
     /** Starts the daemon with the given control transport (tests, other transports). */
     public static NodeDaemon start(NodeConfig cfg, ControlDialerFactory dialers, ServerKeyFetcher serverKeys)
             throws IOException {
+        return start(cfg, dialers, serverKeys, DataPlane.PLAIN);
+    }
+
+    /** Starts the daemon with the given control transport and data plane (magicsock over the UDP bind). */
+    public static NodeDaemon start(NodeConfig cfg, ControlDialerFactory dialers, ServerKeyFetcher serverKeys,
+                                   DataPlane.Factory dataPlane) throws IOException {
         LinuxTun tun;
         try {
             tun = LinuxTun.create(cfg.tunName(), true);
@@ -68,8 +76,11 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             ip.linkUp(MTU);
             scheduler = new ExecutorScheduler("warren-timers");
-            backend = new NodeBackend(cfg.stateDir(), cfg.listenPort(), tun, Binds.create(), dialers, serverKeys,
-                    cfg.clock(), scheduler, ip::setAddresses);
+            DataPlane plane = dataPlane.create(Binds.create());
+            backend = new NodeBackend(cfg.stateDir(), cfg.listenPort(), tun, plane.bind(), dialers, serverKeys,
+                    cfg.clock(), scheduler, ip::setAddresses, () -> LocalAddresses.list(tun.name()), plane.paths(),
+                    plane.endpoints());
+            plane.attach().accept(backend);
             LocalApiServer api = LocalApiServer.start(cfg.socketPath(), backend);
             NodeDaemon d = new NodeDaemon(cfg, tun, scheduler, backend, api);
             if (backend.resume()) {

@@ -1,5 +1,7 @@
 package dev.warren.node;
 
+import dev.warren.wire.control.RelayMap;
+
 import java.util.List;
 
 /**
@@ -16,8 +18,18 @@ import java.util.List;
  * @param controlConnected whether a control stream is live right now
  * @param listenPort       the WireGuard UDP port
  * @param peers            the peers of the current network map, by name
+ * @param discoKey         this run's disco key ({@code discokey:…}); a new one at every daemon start
+ * @param homeRelay        this node's home relay region id, 0 = none
+ * @param relayMap         the relay map control sent (empty before the first map or without relays)
  */
 public record Status(BackendState state, String authUrl, String selfName, List<String> selfAddresses,
                      String selfNodeKey, String user, String domain, String loginServer, boolean controlConnected,
-                     int listenPort, List<PeerInfo> peers) {
+                     int listenPort, List<PeerInfo> peers, String discoKey, int homeRelay, RelayMap relayMap) {
+    /** A status without the capability-version-2 fields. */
+    public Status(BackendState state, String authUrl, String selfName, List<String> selfAddresses,
+                  String selfNodeKey, String user, String domain, String loginServer, boolean controlConnected,
+                  int listenPort, List<PeerInfo> peers) {
+        this(state, authUrl, selfName, selfAddresses, selfNodeKey, user, domain, loginServer, controlConnected,
+                listenPort, peers, null, 0, new RelayMap(List.of()));
+    }
 }

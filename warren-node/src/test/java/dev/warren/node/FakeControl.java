@@ -13,6 +13,7 @@ import dev.warren.wire.control.Node;
 import dev.warren.wire.control.PeerPatch;
 import dev.warren.wire.control.RegisterRequest;
 import dev.warren.wire.control.RegisterResponse;
+import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.control.UpdateRequest;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
@@ -55,7 +56,7 @@ final class FakeControl implements ConnectionHandler {
             seq++;
             MapResponse m = new MapResponse(handle, seq, false, template.node(), template.peers(),
                     template.peersChanged(), template.peersRemoved(), template.peersChangedPatch(),
-                    template.settings(), Instant.EPOCH);
+                    template.settings(), Instant.EPOCH, template.relayMap());
             try {
                 conn.send(ControlJson.encode(m));
             } catch (IOException e) {
@@ -69,6 +70,8 @@ final class FakeControl implements ConnectionHandler {
     final List<MapRequest> mapRequests = new CopyOnWriteArrayList<>();
     final List<RegisterRequest> registerRequests = new CopyOnWriteArrayList<>();
     final List<UpdateRequest> updates = new CopyOnWriteArrayList<>();
+    /** The relay map every full map carries; {@link #setRelayMap} pushes a new one as a delta. */
+    volatile RelayMap relayMap = new RelayMap(List.of());
     final AtomicInteger connections = new AtomicInteger();
     final CountDownLatch approved = new CountDownLatch(1);
     volatile boolean interactive;
@@ -96,11 +99,16 @@ final class FakeControl implements ConnectionHandler {
                             return;
                         }
                         self = withEndpoints(self, r.endpoints(), true);
+                        if (r.discoKey() != null || r.homeRelay() != null) {
+                            self = self.withDisco(r.discoKey() != null ? r.discoKey() : self.discoKey(),
+                                    r.homeRelay() != null ? r.homeRelay() : self.homeRelay());
+                        }
                         nodes.put(self.key(), self);
                         stream = new Stream(c, self.id(), "s" + nextHandle.getAndIncrement());
                         synchronized (stream) { // listed before the full map is sent, and the full map goes first
                             streams.add(stream);
-                            stream.send(MapResponse.full(null, 0, self, peersOf(self), SETTINGS, Instant.EPOCH));
+                            stream.send(MapResponse.full(null, 0, self, peersOf(self), SETTINGS, relayMap,
+                                    Instant.EPOCH));
                         }
                         broadcastExcept(self.id(), delta(List.of(self), null, null));
                     }
@@ -112,6 +120,14 @@ final class FakeControl implements ConnectionHandler {
                             nodes.put(n.key(), withEndpoints(n, u.endpoints(), true));
                             broadcastExcept(id, delta(null, null, List.of(new PeerPatch(id, u.endpoints(), null,
                                     null, null, null))));
+                        }
+                        if (stream != null && (u.homeRelay() != null || u.discoKey() != null)) {
+                            long id = stream.nodeId;
+                            Node n = byId(id);
+                            nodes.put(n.key(), n.withDisco(u.discoKey() != null ? u.discoKey() : n.discoKey(),
+                                    u.homeRelay() != null ? u.homeRelay() : n.homeRelay()));
+                            broadcastExcept(id, delta(null, null, List.of(new PeerPatch(id, null, null, null, null,
+                                    null, u.discoKey(), u.homeRelay()))));
                         }
                     }
                     default -> { }
@@ -158,7 +174,7 @@ final class FakeControl implements ConnectionHandler {
         String name = r.hostinfo() != null && r.hostinfo().hostname() != null ? r.hostinfo().hostname() : "node" + id;
         Node n = new Node(id, name, "alice", r.nodeKey(), null, MachineKey.of(c.remoteKey()),
                 List.of(IpPrefix.parse("100.64.0." + id + "/32"), IpPrefix.parse("fd7a:115c:a1e0::" + id + "/128")),
-                null, List.of(), r.hostinfo(), Instant.EPOCH, null, false, true, false, false, List.of());
+                null, List.of(), r.hostinfo(), Instant.EPOCH, null, false, true, false, false, List.of(), null, 0);
         nodes.put(r.nodeKey(), n);
         return new RegisterResponse("alice", "example.warren", true, false, null, null);
     }
@@ -166,13 +182,14 @@ final class FakeControl implements ConnectionHandler {
     static Node rekey(Node n, NodeKey k) {
         return new Node(n.id(), n.name(), n.user(), k, n.keyExpiry(), n.machine(), n.addresses(), n.allowedIps(),
                 n.endpoints(), n.hostinfo(), n.created(), n.lastSeen(), n.online(), n.machineAuthorized(),
-                n.expired(), n.ephemeral(), n.tags());
+                n.expired(), n.ephemeral(), n.tags(), n.discoKey(), n.homeRelay());
     }
 
     static Node withEndpoints(Node n, List<String> eps, boolean online) {
         return new Node(n.id(), n.name(), n.user(), n.key(), n.keyExpiry(), n.machine(), n.addresses(),
                 n.allowedIps(), eps == null ? n.endpoints() : List.copyOf(eps), n.hostinfo(), n.created(),
-                n.lastSeen(), online, n.machineAuthorized(), n.expired(), n.ephemeral(), n.tags());
+                n.lastSeen(), online, n.machineAuthorized(), n.expired(), n.ephemeral(), n.tags(), n.discoKey(),
+                n.homeRelay());
     }
 
     Node byId(long id) {
@@ -191,6 +208,14 @@ final class FakeControl implements ConnectionHandler {
             }
         }
         return out;
+    }
+
+    /** Replaces the relay map and sends it to every stream as a delta. */
+    void setRelayMap(RelayMap m) {
+        relayMap = m;
+        for (Stream s : streams) {
+            s.send(new MapResponse(null, 0, false, null, null, null, null, null, null, null, m));
+        }
     }
 
     static MapResponse delta(List<Node> changed, List<Long> removed, List<PeerPatch> patches) {

@@ -42,8 +42,13 @@ public final class LabMain {
         URI server = URI.create("http://" + underlay + ":" + app.port());
         step("control at " + server);
 
-        NodeDaemon daemon = NodeDaemon.start(new NodeConfig(state, tunName, 0, socket, Clock.system()));
+        // a data plane that only observes (as magicsock will attach): it must get the daemon's backend
+        java.util.concurrent.atomic.AtomicReference<NodeBackend> attached = new java.util.concurrent.atomic.AtomicReference<>();
+        NodeDaemon daemon = NodeDaemon.start(new NodeConfig(state, tunName, 0, socket, Clock.system()),
+                ControlTransport.dialers(), ControlTransport.serverKeys(),
+                udp -> new DataPlane(udp, null, null, attached::set));
         step("daemon up on " + daemon.interfaceName());
+        check(attached.get() == daemon.backend(), "the data plane was attached to the daemon's backend");
         ExecutorScheduler sched = new ExecutorScheduler("peer-timers");
         ChannelTun peerTun = new ChannelTun("peer");
         NodeBackend peer = new NodeBackend(Files.createTempDirectory("peer"), 0, peerTun, Binds.create(),
@@ -78,6 +83,9 @@ public final class LabMain {
         });
         PingResult toPeer = client.ping("peer", Duration.ofSeconds(5));
         check(toPeer.replied(), "ping through the local API: " + toPeer);
+        check(toPeer.direct(), "the reply came over the direct path: " + toPeer.path());
+        check(client.status().peers().getFirst().path().startsWith("direct "), "status PATH: "
+                + client.status().peers().getFirst().path());
         step("daemon → peer: pong from " + toPeer.peer() + " (" + toPeer.address() + ") in " + toPeer.rttMillis() + " ms");
         check(client.whois(peer.status().selfAddresses().getFirst()).orElseThrow().name().equals("peer"), "whois");
         String addrs = run("ip", "addr", "show", "dev", daemon.interfaceName());

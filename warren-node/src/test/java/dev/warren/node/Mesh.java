@@ -45,6 +45,9 @@ final class Mesh implements AutoCloseable {
         volatile byte[] reported;
         final List<List<String>> addressCalls = new CopyOnWriteArrayList<>();
         NodeBackend backend;
+        /** The data plane's seams for the next {@link Mesh#start}; null = the built-in ones. */
+        volatile PathProvider paths;
+        volatile EndpointSource endpointSource;
 
         TestNode(String name, Path stateDir, ChannelTun tun, ChannelBind bind, byte[] underlay) {
             this.name = name;
@@ -100,7 +103,20 @@ final class Mesh implements AutoCloseable {
         }
         n.backend = new NodeBackend(n.stateDir, 0, n.tun, n.bind, dialers(), keys(), clock, scheduler,
                 (before, after) -> n.addressCalls.add(after.stream().map(Object::toString).toList()),
-                () -> List.of(addr(n.reported != null ? n.reported : n.underlay)));
+                () -> List.of(addr(n.reported != null ? n.reported : n.underlay)), n.paths, n.endpointSource);
+    }
+
+    /** A node whose backend uses {@code paths} and {@code endpoints} (null = built in), logged in. */
+    TestNode up(String name, PathProvider paths, EndpointSource endpoints) throws IOException {
+        int i = next++;
+        byte[] underlay = IpAddresses.parse("192.0.2." + i);
+        TestNode n = new TestNode(name, dir.resolve(name), new ChannelTun(name), net.bind(underlay), underlay);
+        n.paths = paths;
+        n.endpointSource = endpoints;
+        start(n);
+        nodes.add(n);
+        n.backend.up(SERVER, FakeControl.GOOD_KEY, name);
+        return n;
     }
 
     TestNode up(String name) throws IOException {

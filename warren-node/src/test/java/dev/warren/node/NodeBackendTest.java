@@ -353,11 +353,13 @@ class NodeBackendTest {
                 assertEquals("b", r.peer());
                 assertEquals(v6 ? "fd7a:115c:a1e0::2" : "100.64.0.2", r.address());
                 assertTrue(r.rttMillis() >= 0);
+                assertTrue(r.direct(), "the reply proves a handshake: the path is direct: " + r.path());
                 assertNull(a.tun.take(Duration.ofMillis(100)), "the reply is not delivered to a's kernel");
             }
             PingResult none = a.backend.ping("b", Duration.ofMillis(200));
             assertFalse(none.replied());
             assertTrue(none.error().contains("timed out"));
+            assertEquals("-", none.path(), "no reply, no path");
             assertThrows(IOException.class, () -> a.backend.ping("nobody", WAIT));
         }
     }
@@ -384,7 +386,7 @@ class NodeBackendTest {
             Node b = m.control.byName("b");
             Node expired = new Node(b.id(), b.name(), b.user(), b.key(), b.keyExpiry(), b.machine(), b.addresses(),
                     b.allowedIps(), b.endpoints(), b.hostinfo(), b.created(), b.lastSeen(), b.online(), true, true,
-                    false, b.tags());
+                    false, b.tags(), b.discoKey(), b.homeRelay());
             m.control.sendTo(1, FakeControl.delta(List.of(expired), null, null));
             Mesh.await("expired peer removed", () -> enginePeers(a).isEmpty());
             assertEquals(1, a.backend.status().peers().size(), "still listed in status");
@@ -419,7 +421,7 @@ class NodeBackendTest {
             java.time.Instant soon = java.time.Instant.ofEpochSecond(0, m.clock.epochNanos()).plusSeconds(15);
             Node expiring = new Node(b.id(), b.name(), b.user(), b.key(), soon, b.machine(), b.addresses(),
                     b.allowedIps(), b.endpoints(), b.hostinfo(), b.created(), b.lastSeen(), b.online(), true, false,
-                    false, b.tags());
+                    false, b.tags(), b.discoKey(), b.homeRelay());
             m.control.sendTo(1, FakeControl.delta(List.of(expiring), null, null));
             Thread.sleep(50);
             assertEquals(1, enginePeers(a).size(), "not expired yet");

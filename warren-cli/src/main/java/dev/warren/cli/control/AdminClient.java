@@ -75,6 +75,10 @@ final class AdminClient {
         return send("POST", path, body);
     }
 
+    JsonNode put(String path, Object body) throws ApiException {
+        return send("PUT", path, body);
+    }
+
     JsonNode delete(String path) throws ApiException {
         return send("DELETE", path, null);
     }

@@ -35,6 +35,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " https://control.example.com; default: the listen address.")
     String publicUrl;
 
+    @Option(names = "--relay-map", paramLabel = "FILE",
+            description = "Relay map JSON (regions of relays, see docs/control.md); replaces the one saved in the"
+                    + " state directory. Without it the saved map (set by 'warren control relay-map set') is used.")
+    Path relayMap;
+
     record HostPort(String host, int port) {
         static HostPort parse(String s) {
             int colon = s.lastIndexOf(':');
@@ -68,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--url '" + publicUrl + "': " + e.getMessage());
                 }
             }
-            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system()),
+            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system(),
+                    relayMap),
                     options);
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("warren control serve: " + e.getMessage());

@@ -15,9 +15,12 @@ import java.util.List;
 
 /** {@code warren status}. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show this node and its peers (like `tailscale status`).")
+        description = {"Show this node and its peers (like `tailscale status`).",
+                "PATH is how packets reach a peer now: 'direct IP:PORT', 'relay CODE' (through that relay region)"
+                        + " or '-' (no working path yet)."})
 public final class StatusCommand extends ClientOptions {
-    @Option(names = "--json", description = "Print the full status as JSON.")
+    @Option(names = "--json", description = "Print the full status as JSON (each peer's \"path\", \"discoKey\","
+            + " \"homeRelay\"; this node's \"discoKey\", \"homeRelay\" and the \"relayMap\").")
     boolean json;
 
     @Override
@@ -52,12 +55,13 @@ public final class StatusCommand extends ClientOptions {
             return out.toString();
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[]{"ADDRESS", "ADDRESS6", "NAME", "ONLINE", "ENDPOINT", "HANDSHAKE", "RX", "TX"});
+        rows.add(new String[]{"ADDRESS", "ADDRESS6", "NAME", "ONLINE", "PATH", "ENDPOINT", "HANDSHAKE", "RX", "TX"});
         rows.add(new String[]{v(s.selfAddresses(), false), v(s.selfAddresses(), true), s.selfName() + " (this node)",
-                "-", "-", "-", "-", "-"});
+                "-", home(s), "-", "-", "-", "-"});
         for (PeerInfo p : s.peers()) {
             rows.add(new String[]{v(p.addresses(), false), v(p.addresses(), true), p.name(),
-                    p.online() ? "yes" : "no", p.currentEndpoint() == null ? "-" : p.currentEndpoint(),
+                    p.online() ? "yes" : "no", p.path() == null || p.path().isBlank() ? "-" : p.path(),
+                    p.currentEndpoint() == null ? "-" : p.currentEndpoint(),
                     ago(p.lastHandshake(), now), bytes(p.rxBytes()), bytes(p.txBytes())});
         }
         int[] w = new int[rows.getFirst().length];
@@ -74,6 +78,15 @@ public final class StatusCommand extends ClientOptions {
             out.append(line.toString().stripTrailing()).append('\n');
         }
         return out.toString();
+    }
+
+    /** This node's PATH cell: its home relay ("home fra"), or "-" without one. */
+    private static String home(Status s) {
+        if (s.homeRelay() == 0) {
+            return "-";
+        }
+        var region = s.relayMap() == null ? null : s.relayMap().region(s.homeRelay());
+        return "home " + (region != null ? region.code() : "region-" + s.homeRelay());
     }
 
     private static String v(List<String> addrs, boolean six) {

@@ -2,6 +2,7 @@ package dev.warren.cli.control;
 
 import dev.warren.control.ControlServer;
 import dev.warren.control.ControlServerConfig;
+import dev.warren.wire.control.RelayMaps;
 import dev.warren.wire.time.Clock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,6 +13,7 @@ import picocli.CommandLine;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,6 +88,35 @@ class ControlCommandTest {
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("control.json"), missing.err());
         assertEquals(2, run("node", "key-expiry", "1", "--state", st).code(), "needs --disable or --enable");
+    }
+
+    @Test
+    void relayMapGetSetAndRelayToken() throws Exception {
+        String st = state.toString();
+        Path file = state.resolve("relays.json");
+        Files.writeString(file, """
+                {"regions": [{"id": 1, "code": "fra", "name": "Frankfurt",
+                              "nodes": [{"name": "fra1", "host": "relay1.example.net", "port": 443,
+                                         "stunPort": 3478, "tls": true},
+                                        {"name": "fra2", "host": "relay2.example.net", "port": 443}]}]}""");
+        Run set = run("relay-map", "set", file.toString(), "--state", st);
+        assertEquals(0, set.code(), set.err());
+        assertEquals("relay map set: 1 region, 2 relays", set.out().strip());
+        Run get = run("relay-map", "get", "--state", st);
+        assertEquals(0, get.code(), get.err());
+        assertEquals(server.admin().relayMap(), RelayMaps.parse("out", get.out().getBytes(StandardCharsets.UTF_8)),
+                "get prints what set reads");
+        assertEquals("fra2", server.admin().relayMap().region(1).nodes().get(1).name());
+
+        Files.writeString(file, Files.readString(file).replace("\"port\": 443}", "\"port\": 0}"));
+        Run bad = run("relay-map", "set", file.toString(), "--state", st);
+        assertEquals(1, bad.code());
+        assertEquals("warren control: " + file + ": regions[0].nodes[1].port: must be 1..65535", bad.err().strip());
+        assertEquals(443, server.admin().relayMap().region(1).nodes().get(1).port(), "unchanged");
+
+        Run tok = run("relay-token", "--state", st);
+        assertEquals(0, tok.code(), tok.err());
+        assertEquals(server.relayToken(), tok.out().strip());
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.RegisterRequest;
 import dev.warren.wire.control.RegisterResponse;
 import dev.warren.wire.control.UpdateRequest;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PrivateKey;
 import dev.warren.wire.time.Scheduler;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -36,7 +38,7 @@ import java.util.random.RandomGenerator;
  *    → ErrorMessage: fatal (bad key, refused) ends the session through {@link Listener#fatal}; else retry
  *    → RegisterResponse.nodeKeyExpired: ask the listener for a new node key, register again
  *    → authUrl and not authorized: report the URL, send a followup, wait for the next response
- * 3. MapRequest(stream, endpoints, sessionHandle + lastSeq of the previous stream to resume)
+ * 3. MapRequest(stream, endpoints, disco key, home relay, sessionHandle + lastSeq of the previous stream to resume)
  * 4. read MapResponses and hand each to the listener in order; keep-alives only prove liveness: silence for two
  *    keep-alive intervals (+10 s) closes the connection (a watchdog on the injected scheduler)
  * 5. on any failure: tell the listener we are disconnected, wait the back-off on the injected scheduler, repeat
@@ -73,6 +75,8 @@ public final class ControlSession {
     private final Supplier<PrivateKey> nodeKey;
     private final Supplier<Hostinfo> hostinfo;
     private final Supplier<List<String>> endpoints;
+    private final DiscoKey discoKey;
+    private final IntSupplier homeRelay;
     private final Scheduler scheduler;
     private final Listener listener;
     private final Backoff backoff;
@@ -91,9 +95,11 @@ public final class ControlSession {
     private Scheduler.Task watchdog;
 
     public ControlSession(ControlDialer dialer, Supplier<PrivateKey> nodeKey, String authKey,
-                          Supplier<Hostinfo> hostinfo, Supplier<List<String>> endpoints, Scheduler scheduler,
-                          RandomGenerator rng, Listener listener) {
+                          Supplier<Hostinfo> hostinfo, Supplier<List<String>> endpoints, DiscoKey discoKey,
+                          IntSupplier homeRelay, Scheduler scheduler, RandomGenerator rng, Listener listener) {
         this.dialer = Objects.requireNonNull(dialer);
+        this.discoKey = discoKey;
+        this.homeRelay = homeRelay;
         this.nodeKey = nodeKey;
         this.authKey = authKey;
         this.hostinfo = hostinfo;
@@ -138,14 +144,17 @@ public final class ControlSession {
         return backoff.attempts();
     }
 
-    /** Tells control about new endpoints now if a stream is live; otherwise the next MapRequest carries them. */
-    public void sendUpdate(List<String> eps, Hostinfo hi) {
+    /**
+     * Tells control about new endpoints, host info or home relay now if a stream is live (null fields unchanged);
+     * otherwise the next MapRequest carries them.
+     */
+    public void sendUpdate(List<String> eps, Hostinfo hi, Integer home) {
         ControlConnection c = conn;
         if (c == null || !streaming) {
             return;
         }
         try {
-            c.send(ControlJson.encode(new UpdateRequest(eps, hi)));
+            c.send(ControlJson.encode(new UpdateRequest(eps, hi, home, null)));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot send update: {0}", e.getMessage());
         }
@@ -243,7 +252,7 @@ public final class ControlSession {
         listener.registered(reg);
         PrivateKey key = nodeKey.get();
         c.send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, nodeKey(key), true, hostinfo.get(),
-                endpoints.get(), sessionHandle, lastSeq, MapRequest.DEFLATE)));
+                endpoints.get(), sessionHandle, lastSeq, MapRequest.DEFLATE, discoKey, homeRelay.getAsInt())));
         streaming = true;
         boolean first = true;
         try {

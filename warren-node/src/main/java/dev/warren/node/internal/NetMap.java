@@ -4,6 +4,7 @@ import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.PeerPatch;
+import dev.warren.wire.control.RelayMap;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The network map as control last described it: this node, its peers by id, the domain settings.
+ * The network map as control last described it: this node, its peers by id, the domain settings, the relay map.
  *
  * <p>{@link #apply} follows the rules of {@link MapResponse}: a non-null {@code peers} replaces the peer list;
  * otherwise {@code peersRemoved}, then {@code peersChanged}, then {@code peersChangedPatch}; null means unchanged;
@@ -24,7 +25,9 @@ public final class NetMap {
     private Node self;
     private final Map<Long, Node> peers = new LinkedHashMap<>();
     private ControlSettings settings;
+    private RelayMap relayMap = EMPTY_RELAYS;
     private boolean haveFull;
+    private static final RelayMap EMPTY_RELAYS = new RelayMap(List.of());
 
     /** Applies one message; returns false for a keep-alive. */
     public boolean apply(MapResponse m) {
@@ -36,6 +39,9 @@ public final class NetMap {
         }
         if (m.settings() != null) {
             settings = m.settings();
+        }
+        if (m.relayMap() != null) {
+            relayMap = m.relayMap();
         }
         if (m.isFull()) {
             peers.clear();
@@ -67,11 +73,7 @@ public final class NetMap {
     }
 
     static Node patch(Node n, PeerPatch p) {
-        return new Node(n.id(), n.name(), n.user(), p.key() != null ? p.key() : n.key(),
-                p.keyExpiry() != null ? p.keyExpiry() : n.keyExpiry(), n.machine(), n.addresses(), n.allowedIps(),
-                p.endpoints() != null ? List.copyOf(p.endpoints()) : n.endpoints(), n.hostinfo(), n.created(),
-                p.lastSeen() != null ? p.lastSeen() : n.lastSeen(), p.online() != null ? p.online() : n.online(),
-                n.machineAuthorized(), n.expired(), n.ephemeral(), n.tags());
+        return p.applyTo(n);
     }
 
     /** True once a full map has arrived since the node logged in. */
@@ -91,10 +93,16 @@ public final class NetMap {
         return settings;
     }
 
+    /** The relay map control last sent; empty before the first map or from a server older than version 2. */
+    public RelayMap relayMap() {
+        return relayMap;
+    }
+
     public void clear() {
         self = null;
         peers.clear();
         settings = null;
+        relayMap = EMPTY_RELAYS;
         haveFull = false;
     }
 }

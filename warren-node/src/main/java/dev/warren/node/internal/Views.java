@@ -1,7 +1,10 @@
 package dev.warren.node.internal;
 
 import dev.warren.node.PeerInfo;
+import dev.warren.node.PeerPath;
 import dev.warren.wire.control.Node;
+import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PublicKey;
 import dev.warren.wire.net.IpAddresses;
 import dev.warren.wire.net.IpPrefix;
@@ -31,20 +34,37 @@ public final class Views {
         return out;
     }
 
-    public static List<PeerInfo> peers(Collection<Node> nodes, DeviceState state) {
+    /** The text of {@code path}, with a relay named by its region code from {@code relays} when the path lacks it. */
+    public static String pathText(PeerPath path, RelayMap relays) {
+        if (path instanceof PeerPath.Relay r && r.code() == null && relays != null) {
+            RelayMap.RelayRegion region = relays.region(r.regionId());
+            if (region != null) {
+                return new PeerPath.Relay(r.regionId(), region.code()).text();
+            }
+        }
+        return path == null ? PeerPath.NONE.text() : path.text();
+    }
+
+    /** Status rows of {@code nodes}; {@code paths} holds each peer's path text by node key ("-" when absent). */
+    public static List<PeerInfo> peers(Collection<Node> nodes, DeviceState state, Map<NodeKey, String> paths) {
         Map<PublicKey, PeerState> byKey = new HashMap<>();
         for (PeerState p : state.peers()) {
             byKey.put(p.publicKey(), p);
         }
         List<PeerInfo> out = new ArrayList<>();
         for (Node n : nodes) {
-            out.add(peer(n, n.key() == null ? null : byKey.get(n.key().publicKey())));
+            out.add(peer(n, n.key() == null ? null : byKey.get(n.key().publicKey()),
+                    n.key() == null ? null : paths.get(n.key())));
         }
         out.sort((a, b) -> String.valueOf(a.name()).compareTo(String.valueOf(b.name())));
         return out;
     }
 
     public static PeerInfo peer(Node n, PeerState s) {
+        return peer(n, s, null);
+    }
+
+    public static PeerInfo peer(Node n, PeerState s, String path) {
         Instant hs = s == null || s.lastHandshakeEpochNanos() == 0 ? null
                 : Instant.ofEpochSecond(0, s.lastHandshakeEpochNanos());
         return new PeerInfo(n.id(), n.name(), n.user(), addresses(n.addresses()),
@@ -52,7 +72,9 @@ public final class Views {
                 n.endpoints() == null ? List.of() : List.copyOf(n.endpoints()),
                 s == null || s.endpoint() == null ? null : s.endpoint().toString(), hs,
                 s == null ? 0 : s.rxBytes(), s == null ? 0 : s.txBytes(),
-                n.hostinfo() == null ? null : n.hostinfo().os(), n.tags() == null ? List.of() : List.copyOf(n.tags()));
+                n.hostinfo() == null ? null : n.hostinfo().os(), n.tags() == null ? List.of() : List.copyOf(n.tags()),
+                n.discoKey() == null ? null : n.discoKey().toString(), n.homeRelay(),
+                path == null ? PeerPath.NONE.text() : path);
     }
 
     /** True when one of the node's addresses or allowed IPs holds {@code a}. */

@@ -5,6 +5,8 @@ import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.PeerPatch;
+import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.net.IpAddresses;
 import dev.warren.wire.net.IpPrefix;
@@ -22,7 +24,7 @@ class NetMapTest {
     static Node node(long id, String name) {
         return new Node(id, name, "u", NodeKey.of(X25519.publicKey(X25519.generatePrivateKey())), null, null,
                 List.of(IpPrefix.parse("100.64.0." + id + "/32")), null, List.of("192.0.2." + id + ":1"), null,
-                Instant.EPOCH, null, true, true, false, false, List.of());
+                Instant.EPOCH, null, true, true, false, false, List.of(), null, 0);
     }
 
     static MapResponse delta(List<Node> changed, List<Long> removed, List<PeerPatch> patches) {
@@ -34,27 +36,40 @@ class NetMapTest {
         NetMap m = new NetMap();
         Node self = node(1, "self");
         ControlSettings st = new ControlSettings("d", 60, 25);
-        m.apply(MapResponse.full("s", 1, self, List.of(node(2, "b"), node(3, "c")), st, Instant.EPOCH));
+        RelayMap relays = new RelayMap(List.of(new RelayMap.RelayRegion(1, "fra", null,
+                List.of(new RelayMap.RelayNode("fra1", "relay.example.net", null, null, 443, 3478, true)))));
+        assertEquals(new RelayMap(List.of()), m.relayMap());
+        m.apply(MapResponse.full("s", 1, self, List.of(node(2, "b"), node(3, "c")), st, relays, Instant.EPOCH));
+        assertEquals(relays, m.relayMap());
         assertTrue(m.haveFull());
         assertEquals(2, m.peers().size());
         assertEquals(st, m.settings());
         Node c2 = node(3, "c2");
         Node d = node(4, "d");
         // removed first, then changed: a node removed and re-added in one message survives
+        DiscoKey dk = DiscoKey.of(X25519.publicKey(X25519.generatePrivateKey()));
         m.apply(delta(List.of(c2, d), List.of(2L, 3L), List.of(new PeerPatch(4, List.of("x:1"), false, null, null, null),
-                new PeerPatch(99, List.of("y:1"), null, null, null, null))));
+                new PeerPatch(99, List.of("y:1"), null, null, null, null),
+                new PeerPatch(4, null, null, null, null, null, dk, 2))));
         assertEquals(List.of("c2", "d"), m.peers().stream().map(Node::name).toList());
         Node patched = m.peers().stream().filter(n -> n.id() == 4).findFirst().orElseThrow();
         assertEquals(List.of("x:1"), patched.endpoints());
         assertFalse(patched.online());
         assertEquals(d.key(), patched.key(), "null patch fields leave the node unchanged");
+        assertEquals(dk, patched.discoKey());
+        assertEquals(2, patched.homeRelay());
         assertEquals(self, m.self(), "a delta without node keeps self");
         assertFalse(m.apply(MapResponse.keepAlive("s", 3, Instant.EPOCH)));
-        m.apply(MapResponse.full("s", 4, self, List.of(node(5, "e")), null, Instant.EPOCH));
+        m.apply(MapResponse.full("s", 4, self, List.of(node(5, "e")), null, null, Instant.EPOCH));
+        assertEquals(relays, m.relayMap(), "a null relay map is unchanged");
+        RelayMap none = new RelayMap(List.of());
+        m.apply(new MapResponse("s", 5, false, null, null, null, null, null, null, null, none));
+        assertEquals(none, m.relayMap(), "a delta replaces it");
         assertEquals(List.of("e"), m.peers().stream().map(Node::name).toList());
         assertEquals(st, m.settings(), "null settings are unchanged");
         m.clear();
         assertNull(m.self());
+        assertEquals(none, m.relayMap());
         assertFalse(m.haveFull());
     }
 

@@ -10,11 +10,17 @@ package dev.warren.wire.control;
  *       patches), resume by session handle and sequence number, update requests for endpoints and host info.
  *       Added the same day without a version change (both sides ignore what they do not know): the optional
  *       {@code MapRequest.compress = "deflate"} through which a node accepts DEFLATE-compressed map responses.</li>
+ *   <li>2 (2026-12-04): NAT traversal and relays. {@code Node.discoKey} and {@code Node.homeRelay};
+ *       {@code MapRequest} and {@code UpdateRequest} carry the node's disco key and home relay;
+ *       {@code PeerPatch.discoKey}/{@code homeRelay} (a disco-key change is a patch, not a whole node);
+ *       {@code MapResponse.relayMap} in every full map and in a delta when it changed. Version-1 nodes keep
+ *       working: they send neither field (control then shows no disco key and no home relay for them) and ignore
+ *       the new ones.</li>
  * </ul>
  */
 public final class CapabilityVersion {
     /** The version this build speaks. */
-    public static final int CURRENT = 1;
+    public static final int CURRENT = 2;
     /** The oldest client version the server accepts. */
     public static final int MINIMUM = 1;
 

@@ -1,5 +1,6 @@
 package dev.warren.wire.control;
 
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.NodeKey;
 
 import java.util.List;
@@ -18,16 +19,25 @@ import java.util.List;
  * @param compress      {@value #DEFLATE} to accept map responses compressed as {@link ControlJson} describes
  *                      (a server may still send any message uncompressed), or null; servers that do not know
  *                      the field ignore it and never compress
+ * @param discoKey      the node's disco key for this run of its daemon, or null (before capability version 2)
+ * @param homeRelay     the node's home relay region id, 0 = none, or null (before capability version 2)
  */
 public record MapRequest(int version, NodeKey nodeKey, boolean stream, Hostinfo hostinfo, List<String> endpoints,
-                         String sessionHandle, long lastSeq, String compress) implements ControlMessage {
+                         String sessionHandle, long lastSeq, String compress, DiscoKey discoKey, Integer homeRelay)
+        implements ControlMessage {
     /** The one compression there is: raw DEFLATE (RFC 1951) after a zero byte. */
     public static final String DEFLATE = "deflate";
+
+    /** A request without the version-2 fields. */
+    public MapRequest(int version, NodeKey nodeKey, boolean stream, Hostinfo hostinfo, List<String> endpoints,
+                      String sessionHandle, long lastSeq, String compress) {
+        this(version, nodeKey, stream, hostinfo, endpoints, sessionHandle, lastSeq, compress, null, null);
+    }
 
     /** A request for uncompressed map responses. */
     public MapRequest(int version, NodeKey nodeKey, boolean stream, Hostinfo hostinfo, List<String> endpoints,
                       String sessionHandle, long lastSeq) {
-        this(version, nodeKey, stream, hostinfo, endpoints, sessionHandle, lastSeq, null);
+        this(version, nodeKey, stream, hostinfo, endpoints, sessionHandle, lastSeq, null, null, null);
     }
 
     /** True if the node accepts DEFLATE-compressed map responses. */

@@ -1,5 +1,9 @@
 package dev.warren.wire.control;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.net.IpPrefix;
@@ -27,9 +31,27 @@ import java.util.List;
  * @param expired           its node key has expired; peers must not talk to it
  * @param ephemeral         removed after inactivity
  * @param tags              tags granted by its auth key
+ * @param discoKey          the disco key it announced for this run of its daemon (NAT traversal messages are
+ *                          sealed to it), or null when unknown (a node older than capability version 2, or one
+ *                          that has not streamed since control started)
+ * @param homeRelay         the id of the relay region it is reachable through ({@link RelayMap.RelayRegion#id()}),
+ *                          0 when it has none; 0 is left out of the JSON (and a version-1 server never sends
+ *                          it), so absent means 0
  */
 public record Node(long id, String name, String user, NodeKey key, Instant keyExpiry, MachineKey machine,
                    List<IpPrefix> addresses, List<IpPrefix> allowedIps, List<String> endpoints, Hostinfo hostinfo,
                    Instant created, Instant lastSeen, Boolean online, boolean machineAuthorized, boolean expired,
-                   boolean ephemeral, List<String> tags) {
+                   boolean ephemeral, List<String> tags, DiscoKey discoKey,
+                   @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT) int homeRelay) {
+    public Node {
+        if (homeRelay < 0) {
+            throw new IllegalArgumentException("homeRelay " + homeRelay + " must be 0 (none) or a region id");
+        }
+    }
+
+    /** This node with another disco key and home relay (what a {@link PeerPatch} of them does). */
+    public Node withDisco(DiscoKey newDiscoKey, int newHomeRelay) {
+        return new Node(id, name, user, key, keyExpiry, machine, addresses, allowedIps, endpoints, hostinfo, created,
+                lastSeen, online, machineAuthorized, expired, ephemeral, tags, newDiscoKey, newHomeRelay);
+    }
 }

@@ -5,12 +5,19 @@ import dev.warren.control.ControlAdmin;
 import dev.warren.control.ControlException;
 import dev.warren.control.Domain;
 import dev.warren.control.NodeView;
+import dev.warren.control.internal.map.MapHub;
 import dev.warren.control.internal.protocol.InteractiveLogins;
 import dev.warren.control.internal.state.ControlState;
 import dev.warren.control.internal.state.NodeEntry;
 import dev.warren.control.internal.state.Snapshot;
 import dev.warren.control.internal.store.Rows.DomainRow;
+import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.control.RelayMaps;
 import dev.warren.wire.net.IpPrefix;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
 
 import java.util.Comparator;
 import java.util.List;
@@ -25,10 +32,49 @@ public final class AdminService implements ControlAdmin {
     private static final Logger AUDIT = Logger.getLogger("dev.warren.control.audit");
     private final ControlState state;
     private final InteractiveLogins logins;
+    private final MapHub hub;
+    private final Path stateDir;
+    // serializes relay-map replacements so the saved file and the streamed map are the same one
+    private final ReentrantLock relayMapLock = new ReentrantLock();
 
-    public AdminService(ControlState state, InteractiveLogins logins) {
+    public AdminService(ControlState state, InteractiveLogins logins, MapHub hub, Path stateDir) {
         this.state = state;
         this.logins = logins;
+        this.hub = hub;
+        this.stateDir = stateDir;
+    }
+
+    @Override
+    public RelayMap relayMap() {
+        return hub.relayMap();
+    }
+
+    @Override
+    public RelayMap setRelayMap(RelayMap map) {
+        if (map == null) {
+            throw ControlException.badRequest("regions", "the relay map is missing");
+        }
+        RelayMap valid;
+        try {
+            valid = RelayMaps.validate("relay map", map);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(400, "invalid_relay_map", null, e.getMessage());
+        }
+        relayMapLock.lock();
+        try {
+            try {
+                StateFiles.writeRelayMap(stateDir, valid);
+            } catch (IOException e) {
+                throw new ControlException(503, "state_dir_unavailable", null, "cannot save the relay map in "
+                        + stateDir + ": " + e.getMessage());
+            }
+            hub.setRelayMap(valid);
+        } finally {
+            relayMapLock.unlock();
+        }
+        AUDIT.info(() -> "relay map replaced: " + valid.regions().size() + " regions "
+                + valid.regions().stream().map(r -> r.id() + "/" + r.code()).toList());
+        return valid;
     }
 
     private static Domain domain(DomainRow d) {
@@ -81,7 +127,7 @@ public final class AdminService implements ControlAdmin {
                 r.endpoints(), r.hostinfo() == null ? null : r.hostinfo().hostname(),
                 r.hostinfo() == null ? null : r.hostinfo().os(), e.online(), r.authorized(), e.expired(),
                 r.keyExpiryDisabled() ? null : r.keyExpiry(), r.keyExpiryDisabled(), r.ephemeral(), r.tags(),
-                r.created(), r.lastSeen());
+                r.created(), r.lastSeen(), e.discoKey() == null ? null : e.discoKey().toString(), e.homeRelay());
     }
 
     private NodeView view(NodeEntry e) {

@@ -1,6 +1,9 @@
 package dev.warren.control.internal.admin;
 
 import dev.warren.crypto.X25519;
+import dev.warren.wire.control.ControlJson;
+import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.control.RelayMaps;
 import dev.warren.wire.key.PrivateKey;
 
 import java.io.IOException;
@@ -17,13 +20,18 @@ import java.util.Set;
 
 /**
  * The files of a control server's state directory: {@code server.key} (the long-term X25519 private key, base64),
- * {@code admin.token} (the bearer token of the admin API), both created once with mode 0600, and
- * {@code control.json} ({@code {"url":…,"publicKey":…}}), rewritten at every start so the CLI can find the server.
+ * {@code admin.token} (the bearer token of the admin API) and {@code relay.token} (the bearer token relays present
+ * to {@code /relay/admit}), all created once with mode 0600; {@code control.json}
+ * ({@code {"url":…,"publicKey":…}}), rewritten at every start so the CLI can find the server; and
+ * {@code relay-map.json}, the relay map in force (written by {@code --relay-map} at start and by the admin API,
+ * replaced atomically).
  */
 public final class StateFiles {
     public static final String SERVER_KEY = "server.key";
     public static final String ADMIN_TOKEN = "admin.token";
     public static final String CONTROL_JSON = "control.json";
+    public static final String RELAY_TOKEN = "relay.token";
+    public static final String RELAY_MAP = "relay-map.json";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private StateFiles() {
@@ -58,7 +66,32 @@ public final class StateFiles {
     }
 
     public static String adminToken(Path dir) throws IOException {
-        Path f = dir.resolve(ADMIN_TOKEN);
+        return token(dir.resolve(ADMIN_TOKEN));
+    }
+
+    /** The relay admission token, created on first use like the admin token. */
+    public static String relayToken(Path dir) throws IOException {
+        return token(dir.resolve(RELAY_TOKEN));
+    }
+
+    /** The relay map saved in {@code dir}, or null when there is none; a broken file is an error naming it. */
+    public static RelayMap readRelayMap(Path dir) throws IOException {
+        Path f = dir.resolve(RELAY_MAP);
+        if (!Files.exists(f)) {
+            return null;
+        }
+        return RelayMaps.parse(f.toString(), Files.readAllBytes(f));
+    }
+
+    /** Saves {@code map} as {@code dir/relay-map.json}, atomically. */
+    public static void writeRelayMap(Path dir, RelayMap map) throws IOException {
+        Path f = dir.resolve(RELAY_MAP);
+        Path tmp = dir.resolve(RELAY_MAP + ".tmp");
+        Files.write(tmp, ControlJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(map));
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String token(Path f) throws IOException {
         if (!Files.exists(f)) {
             byte[] b = new byte[32];
             new SecureRandom().nextBytes(b);

@@ -9,6 +9,8 @@ import dev.warren.control.ControlException;
 import dev.warren.control.internal.metrics.ControlMetrics;
 import dev.warren.control.internal.store.StoreException;
 import dev.warren.wire.control.ControlJson;
+import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.control.RelayMaps;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -89,6 +91,16 @@ public final class AdminRoutes {
         r.delete("/api/v1/nodes/{id}", api(ctx -> {
             admin.deleteNode(id(ctx));
             ctx.status(204);
+        }));
+        r.get("/api/v1/relay-map", api(ctx -> send(ctx, 200, admin.relayMap())));
+        r.put("/api/v1/relay-map", api(ctx -> {
+            RelayMap m;
+            try {
+                m = RelayMaps.parse("request body", ctx.bodyAsBytes());
+            } catch (IllegalArgumentException e) {
+                throw new ControlException(400, "invalid_relay_map", null, e.getMessage());
+            }
+            send(ctx, 200, admin.setRelayMap(m));
         }));
         r.post("/api/v1/register/{id}/complete", api(ctx -> {
             JsonNode b = body(ctx);

@@ -5,6 +5,7 @@ import dev.warren.wire.control.ControlJson;
 import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
+import dev.warren.wire.control.RelayMap;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,8 @@ import java.util.List;
  *
  * <p>Flow: 1. encode the envelope with an empty list in each spliced field ({@code "peers":[]},
  * {@code "peersChanged":[]}, {@code "peersChangedPatch":[]}); 2. find each placeholder (searching from the end:
- * string values cannot contain an unescaped quote, and the only field after them is the validated settings) and
+ * string values cannot contain an unescaped quote, and the only fields after them are the validated settings, the
+ * control time and the relay map, whose property names differ from the placeholders') and
  * 3. copy the envelope around it with the cached elements, comma-separated, inside the brackets.
  *
  * <p>Stateless and thread-safe.
@@ -33,13 +35,14 @@ final class MapEncoder {
 
     /** A full map: {@code self}'s node, {@code peers}' nodes in order. */
     static byte[] full(String handle, long seq, NodeEntry self, List<NodeEntry> peers, ControlSettings settings,
-                       Instant now) {
-        return full(fullEnvelope(handle, seq, self, settings, now), peers);
+                       RelayMap relayMap, Instant now) {
+        return full(fullEnvelope(handle, seq, self, settings, relayMap, now), peers);
     }
 
     /** The full map with an empty peer list, to splice peers into at {@link #peersClose}. */
-    static byte[] fullEnvelope(String handle, long seq, NodeEntry self, ControlSettings settings, Instant now) {
-        return ControlJson.encode(MapResponse.full(handle, seq, self.wire(), List.of(), settings, now));
+    static byte[] fullEnvelope(String handle, long seq, NodeEntry self, ControlSettings settings, RelayMap relayMap,
+                               Instant now) {
+        return ControlJson.encode(MapResponse.full(handle, seq, self.wire(), List.of(), settings, relayMap, now));
     }
 
     /** The index of the closing bracket of the empty peer list in {@code env}. */
@@ -68,17 +71,17 @@ final class MapEncoder {
     }
 
     /** A patch of one peer: which entry, and which of its parts changed. */
-    record Patch(NodeEntry entry, boolean endpoints, boolean online) {
+    record Patch(NodeEntry entry, boolean endpoints, boolean online, boolean disco) {
         byte[] json() {
-            return entry.patchJson(endpoints, online);
+            return entry.patchJson(endpoints, online, disco);
         }
     }
 
-    /** A delta; empty lists are left out like nulls. */
+    /** A delta; empty lists are left out like nulls; {@code relayMap} is null unless it changed. */
     static byte[] delta(String handle, long seq, Node self, List<NodeEntry> changed, List<Long> removed,
-                        List<Patch> patches, Instant now) {
+                        List<Patch> patches, RelayMap relayMap, Instant now) {
         MapResponse r = new MapResponse(handle, seq, false, self, null, changed.isEmpty() ? null : List.of(),
-                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : List.of(), null, now);
+                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : List.of(), null, now, relayMap);
         byte[] env = ControlJson.encode(r);
         if (changed.isEmpty() && patches.isEmpty()) {
             return env;

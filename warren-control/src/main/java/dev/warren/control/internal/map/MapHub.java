@@ -12,6 +12,7 @@ import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.MapRequest;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
+import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.time.Clock;
 
 import java.time.Instant;
@@ -31,8 +32,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * for fan-out. Because the state publishes changes under that same lock, every change after the snapshot reaches
  * the session. 4. After the lock, encode the full map from the collected (immutable) entries.
  *
- * <p>Concurrency: {@link #publish} runs under the state's write lock; the maps are concurrent so the tick and the
- * protocol handler can read them without it.
+ * <p>Relay map: every full map carries the current one; {@link #setRelayMap} replaces it under the state's write
+ * lock and flags every session, whose next delta carries the new map (a session opened under the same lock either
+ * sees the new map in its full map or is flagged — never neither).
+ *
+ * <p>Concurrency: {@link #publish} and {@link #setRelayMap} run under the state's write lock; the maps are
+ * concurrent so the tick and the protocol handler can read them without it; {@code relayMap} is volatile, written
+ * only under the state lock.
  */
 public final class MapHub {
     private final ControlState state;
@@ -43,11 +49,34 @@ public final class MapHub {
     // sessions by node id, to retire a node's detached sessions in O(its sessions)
     private final Map<Long, Set<MapSession>> byNode = new ConcurrentHashMap<>();
     private final MapDeflater deflater = new MapDeflater();
+    // written under the state's lock
+    private volatile RelayMap relayMap;
 
-    public MapHub(ControlState state, ControlMetrics metrics) {
+    public MapHub(ControlState state, ControlMetrics metrics, RelayMap relayMap) {
         this.state = state;
         this.metrics = metrics;
+        this.relayMap = relayMap == null ? new RelayMap(List.of()) : relayMap;
         state.setSink(this::publish);
+    }
+
+    public MapHub(ControlState state, ControlMetrics metrics) {
+        this(state, metrics, null);
+    }
+
+    /** The relay map every full map carries. */
+    public RelayMap relayMap() {
+        return relayMap;
+    }
+
+    /** Replaces the relay map (the caller validated it) and sends it to every stream as a delta. */
+    public void setRelayMap(RelayMap m) {
+        state.withLock(s -> {
+            relayMap = m;
+            for (MapSession session : byHandle.values()) {
+                session.relayMapChanged();
+            }
+            return null;
+        });
     }
 
     Clock clock() {
@@ -122,7 +151,7 @@ public final class MapHub {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
         List<Node> peers = peersOf(s, self, new KnownPeers()).stream().map(NodeEntry::wire).toList();
-        return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), now());
+        return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), relayMap, now());
     }
 
     /** {@link #fullMap} encoded as a stream's first message is, from the entries' cached JSON. */
@@ -132,7 +161,7 @@ public final class MapHub {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
         List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
-        return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), now());
+        return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), relayMap, now());
     }
 
     /** {@link #fullMapBytes} as a stream that accepts DEFLATE gets it. */
@@ -142,8 +171,8 @@ public final class MapHub {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
         List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
-        return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), now()), self,
-                peers);
+        return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), relayMap, now()),
+                self, peers);
     }
 
     /** An open stream: its session, the node it serves, and its first messages until the writer takes them. */

@@ -8,6 +8,7 @@ import dev.warren.wire.control.ControlJson;
 import dev.warren.wire.control.ErrorMessage;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
+import dev.warren.wire.control.RelayMap;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -78,6 +79,8 @@ public final class MapSession {
     private long lastSendAt;
     // guarded by lock: discarded; never attaches again
     private boolean closed;
+    // guarded by lock: the relay map changed since the last message; the next delta carries it
+    private boolean relayMapDue;
 
     MapSession(MapHub hub, String handle, long nodeId, long domainId, boolean deflate) {
         this.hub = hub;
@@ -112,6 +115,23 @@ public final class MapSession {
         }
     }
 
+    /** The relay map changed (called under the state lock, like {@link #offer}): the next delta carries it. */
+    void relayMapChanged() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (pending.isEmpty() && !relayMapDue) {
+                pendingSince = hub.clock().nanoTime();
+            }
+            relayMapDue = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** What a full map is made of, collected under the state lock and encoded after it ({@link #encodeFull}). */
     record Full(NodeEntry self, List<NodeEntry> peers, byte[] envelope, long collectNanos) {
     }
@@ -126,7 +146,9 @@ public final class MapSession {
             long t0 = hub.clock().nanoTime();
             List<NodeEntry> peers = MapHub.peersOf(s, self, known);
             seq = 1;
-            byte[] env = MapEncoder.fullEnvelope(handle, seq, self, hub.settings(s, domainId), hub.now());
+            byte[] env = MapEncoder.fullEnvelope(handle, seq, self, hub.settings(s, domainId), hub.relayMap(),
+                    hub.now());
+            relayMapDue = false; // the full map carries the current relay map
             conn = c;
             lastSendAt = hub.clock().nanoTime();
             return new Full(self, peers, env, lastSendAt - t0);
@@ -274,13 +296,13 @@ public final class MapSession {
                 long since = 0;
                 lock.lock();
                 try {
-                    while (conn == c && !closed && pending.isEmpty() && !keepAliveDue) {
+                    while (conn == c && !closed && pending.isEmpty() && !relayMapDue && !keepAliveDue) {
                         wake.await();
                     }
                     if (conn != c || closed) {
                         return;
                     }
-                    if (!pending.isEmpty()) {
+                    if (!pending.isEmpty() || relayMapDue) {
                         since = pendingSince;
                         Map<Long, Integer> drained = pending;
                         pending = new LinkedHashMap<>(); // a new small table: a drained one may be large
@@ -357,14 +379,17 @@ public final class MapSession {
                 known.add(id);
                 changed.add(e);
             } else {
-                patches.add(new MapEncoder.Patch(e, (f & Change.ENDPOINTS) != 0, (f & Change.ONLINE) != 0));
+                patches.add(new MapEncoder.Patch(e, (f & Change.ENDPOINTS) != 0, (f & Change.ONLINE) != 0,
+                        (f & Change.DISCO) != 0));
             }
         }
-        if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty()) {
+        RelayMap relays = relayMapDue ? hub.relayMap() : null;
+        relayMapDue = false;
+        if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty() && relays == null) {
             return new Built(null, end);
         }
         seq++;
-        byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, hub.now());
+        byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, relays, hub.now());
         if (deflate && bytes.length >= DEFLATE_ABOVE) {
             bytes = hub.deflater().whole(bytes);
         }

@@ -19,6 +19,10 @@ public final class ControlMetrics {
     private final Counter registrations;
     private final Timer changeToSend;
     private final Timer fullMap;
+    private final Counter admitAllowed;
+    private final Counter admitDenied;
+    private final Counter admitUnauthorized;
+    private final Counter admitMalformed;
 
     public ControlMetrics(IntSupplier nodes) {
         Gauge.builder("warren_control_nodes", nodes::getAsInt).description("registered nodes").register(registry);
@@ -38,6 +42,30 @@ public final class ControlMetrics {
         fullMap = Timer.builder("warren_control_full_map")
                 .description("time to build and encode a stream's full map (peer list and JSON, not sending)")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        admitAllowed = admit("allow");
+        admitDenied = admit("deny");
+        admitUnauthorized = admit("unauthorized");
+        admitMalformed = admit("malformed");
+    }
+
+    private Counter admit(String result) {
+        return Counter.builder("warren_control_relay_admit").tag("result", result)
+                .description("relay admission checks (GET /relay/admit) by result").register(registry);
+    }
+
+    /** One relay admission check: {@code allowed} (a known, authorized, unexpired node) or not. */
+    public void relayAdmit(boolean allowed) {
+        (allowed ? admitAllowed : admitDenied).increment();
+    }
+
+    /** A relay admission call without the right relay token. */
+    public void relayAdmitUnauthorized() {
+        admitUnauthorized.increment();
+    }
+
+    /** A relay admission call with a malformed node key. */
+    public void relayAdmitMalformed() {
+        admitMalformed.increment();
     }
 
     public void fullMapBuilt(long nanos) {

@@ -34,10 +34,10 @@ import java.util.logging.Logger;
  *   <li>{@link RegisterRequest}: logout (expiry in the past), follow-up of an interactive login, pre-auth key,
  *       known node key (status), rotation from {@code oldNodeKey}, or else a new interactive login (auth URL).
  *       A refused registration gets an ErrorMessage and the connection stays open for another attempt.</li>
- *   <li>{@link MapRequest}: apply its endpoints and host info; then {@code stream=false}: one full map;
+ *   <li>{@link MapRequest}: apply its endpoints, host info, disco key and home relay; then {@code stream=false}: one full map;
  *       {@code stream=true}: open or resume a session whose writer runs on its own virtual thread while this
  *       thread keeps reading. A refused map request gets an ErrorMessage and the connection is closed.</li>
- *   <li>{@link UpdateRequest}: endpoints and host info of the streaming node, applied merged by an
+ *   <li>{@link UpdateRequest}: endpoints, host info, home relay and disco key of the streaming node, applied merged by an
  *       {@link UpdateCoalescer} (at most one store write per batch interval; the newest values win).</li>
  * </ul>
  * 4. when the connection ends, detach the session (kept for resumption) and mark the node offline.
@@ -104,7 +104,8 @@ public final class ProtocolHandler implements ConnectionHandler {
                                         "an update request needs an open map stream on this connection"));
                             }
                             checkReport(u.endpoints(), u.hostinfo());
-                            updates.offer(u.endpoints(), u.hostinfo());
+                            checkHomeRelay(u.homeRelay());
+                            updates.offer(u.endpoints(), u.hostinfo(), u.homeRelay(), u.discoKey());
                         }
                         default -> throw new Fatal(new ErrorMessage(400, "unexpected_message",
                                 "a node must not send a '" + m.getClass().getSimpleName() + "'"));
@@ -164,7 +165,10 @@ public final class ProtocolHandler implements ConnectionHandler {
         }
         switch (m) {
             case RegisterRequest r -> checkReport(null, r.hostinfo());
-            case MapRequest r -> checkReport(r.endpoints(), r.hostinfo());
+            case MapRequest r -> {
+                checkReport(r.endpoints(), r.hostinfo());
+                checkHomeRelay(r.homeRelay());
+            }
             default -> {
             }
         }
@@ -199,6 +203,14 @@ public final class ProtocolHandler implements ConnectionHandler {
                             + "' is longer than " + MAX_HOSTINFO_FIELD + " characters"));
                 }
             }
+        }
+    }
+
+    /** A home relay is a region id (positive) or 0 for none; whether the region exists is the node's business. */
+    static void checkHomeRelay(Integer homeRelay) throws Fatal {
+        if (homeRelay != null && homeRelay < 0) {
+            throw new Fatal(new ErrorMessage(400, "invalid_home_relay", "field 'homeRelay' is " + homeRelay
+                    + "; it must be 0 (none) or a relay region id"));
         }
     }
 
@@ -245,8 +257,8 @@ public final class ProtocolHandler implements ConnectionHandler {
         }
         try {
             var self = MapHub.checkNode(state.snapshot(), machine, r);
-            if (r.endpoints() != null || r.hostinfo() != null) {
-                state.update(self.id(), r.endpoints(), r.hostinfo());
+            if (r.endpoints() != null || r.hostinfo() != null || r.discoKey() != null || r.homeRelay() != null) {
+                state.update(self.id(), r.endpoints(), r.hostinfo(), r.discoKey(), r.homeRelay());
             }
             if (!r.stream()) {
                 MapResponse full = hub.fullMap(state.snapshot(), self.id());

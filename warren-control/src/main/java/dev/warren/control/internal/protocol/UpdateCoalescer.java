@@ -3,6 +3,7 @@ package dev.warren.control.internal.protocol;
 import dev.warren.control.internal.state.ControlState;
 import dev.warren.control.internal.store.StoreException;
 import dev.warren.wire.control.Hostinfo;
+import dev.warren.wire.key.DiscoKey;
 
 import java.util.List;
 import java.util.concurrent.locks.Condition;
@@ -20,7 +21,8 @@ import java.util.logging.Logger;
  * takes the newest values and applies them under {@link #applyLock}; 3. sleeps the interval. {@link #finish} applies
  * what is left, under the same lock, so an older value can never be applied after a newer one.
  *
- * <p>Concurrency: {@code endpoints}, {@code hostinfo}, {@code pending}, {@code closed} are guarded by {@link #lock};
+ * <p>Concurrency: {@code endpoints}, {@code hostinfo}, {@code homeRelay}, {@code discoKey}, {@code pending},
+ * {@code closed} are guarded by {@link #lock};
  * {@link #applyLock} serializes take-and-apply. Lock order: applyLock, then lock.
  */
 final class UpdateCoalescer {
@@ -37,6 +39,10 @@ final class UpdateCoalescer {
     // guarded by lock
     private Hostinfo hostinfo;
     // guarded by lock
+    private Integer homeRelay;
+    // guarded by lock
+    private DiscoKey discoKey;
+    // guarded by lock
     private boolean pending;
     // guarded by lock
     private boolean closed;
@@ -49,9 +55,15 @@ final class UpdateCoalescer {
         this.applier = Thread.ofVirtual().name("control-updates-" + nodeId).start(this::run);
     }
 
-    void offer(List<String> newEndpoints, Hostinfo newHostinfo) {
+    void offer(List<String> newEndpoints, Hostinfo newHostinfo, Integer newHomeRelay, DiscoKey newDiscoKey) {
         lock.lock();
         try {
+            if (newHomeRelay != null) {
+                homeRelay = newHomeRelay;
+            }
+            if (newDiscoKey != null) {
+                discoKey = newDiscoKey;
+            }
             if (newEndpoints != null) {
                 endpoints = newEndpoints;
             }
@@ -93,6 +105,8 @@ final class UpdateCoalescer {
         try {
             List<String> e;
             Hostinfo h;
+            Integer home;
+            DiscoKey dk;
             lock.lock();
             try {
                 if (!pending) {
@@ -100,14 +114,18 @@ final class UpdateCoalescer {
                 }
                 e = endpoints;
                 h = hostinfo;
+                home = homeRelay;
+                dk = discoKey;
                 endpoints = null;
                 hostinfo = null;
+                homeRelay = null;
+                discoKey = null;
                 pending = false;
             } finally {
                 lock.unlock();
             }
             try {
-                state.update(nodeId, e, h);
+                state.update(nodeId, e, h, dk, home);
             } catch (StoreException ex) {
                 LOG.log(Level.WARNING, "cannot store the update of node " + nodeId + ": " + ex.getMessage());
                 lock.lock();
@@ -118,7 +136,13 @@ final class UpdateCoalescer {
                     if (hostinfo == null) {
                         hostinfo = h;
                     }
-                    pending = pending || e != null || h != null;
+                    if (homeRelay == null) {
+                        homeRelay = home;
+                    }
+                    if (discoKey == null) {
+                        discoKey = dk;
+                    }
+                    pending = pending || e != null || h != null || home != null || dk != null;
                 } finally {
                     lock.unlock();
                 }

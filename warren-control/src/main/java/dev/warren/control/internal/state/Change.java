@@ -8,7 +8,7 @@ package dev.warren.control.internal.state;
  * @param seq    global sequence number of the write that caused it
  * @param domain the node's domain id
  * @param nodeId the node
- * @param flags  {@link #REMOVED}, {@link #FULL}, {@link #ENDPOINTS}, {@link #ONLINE}
+ * @param flags  {@link #REMOVED}, {@link #FULL}, {@link #ENDPOINTS}, {@link #ONLINE}, {@link #DISCO}
  */
 public record Change(long seq, long domain, long nodeId, int flags) {
     /** The node was deleted. Supersedes everything. */
@@ -19,4 +19,6 @@ public record Change(long seq, long domain, long nodeId, int flags) {
     public static final int ENDPOINTS = 4;
     /** Its online state (and last-seen time) changed. */
     public static final int ONLINE = 8;
+    /** Its disco key or home relay changed (sent as a patch). */
+    public static final int DISCO = 16;
 }

@@ -13,6 +13,7 @@ import dev.warren.control.internal.store.Store;
 import dev.warren.control.internal.store.StoreException;
 import dev.warren.wire.control.Hostinfo;
 import dev.warren.wire.control.RegisterRequest;
+import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.time.Clock;
 
@@ -386,7 +387,7 @@ public final class ControlState {
                     .build();
             store.saveRegistration(row, false, markKeyUsed ? authKeyId : null, now);
             // a re-login keeps the node's offline time: an ephemeral node's timeout counts from when its stream ended
-            NodeEntry ne = NodeEntry.of(row, u.login(), existing.online(), existing.offlineSince(), now);
+            NodeEntry ne = existing.with(row, u.login(), existing.online(), existing.offlineSince(), now);
             commitLocked(s.withNode(ne, s.counters()), List.of(change(ne, Change.FULL)));
             return ne;
         }
@@ -477,6 +478,16 @@ public final class ControlState {
 
     /** Endpoints and host info reported by a node; null fields are unchanged. No change, no write. */
     public void update(long nodeId, List<String> endpoints, Hostinfo hostinfo) {
+        update(nodeId, endpoints, hostinfo, null, null);
+    }
+
+    /**
+     * Endpoints, host info, disco key and home relay reported by a node; null fields are unchanged. Endpoints and
+     * host info are stored; the disco key and home relay are kept in memory only (the node re-sends them on every
+     * map request) and reach peers as a patch. No change, no write.
+     */
+    public void update(long nodeId, List<String> endpoints, Hostinfo hostinfo, DiscoKey discoKey,
+                       Integer homeRelay) {
         lock.lock();
         try {
             Snapshot s = snap;
@@ -494,12 +505,22 @@ public final class ControlState {
                 b.hostinfo(hostinfo);
                 flags |= Change.FULL;
             }
-            if (flags == 0) {
+            DiscoKey dk = discoKey != null ? discoKey : e.discoKey();
+            int home = homeRelay != null ? homeRelay : e.homeRelay();
+            boolean disco = !Objects.equals(dk, e.discoKey()) || home != e.homeRelay();
+            if (flags == 0 && !disco) {
                 return;
             }
-            NodeRow row = b.build();
-            store.updateNode(row);
-            NodeEntry ne = e.with(row, now());
+            NodeEntry ne = e;
+            if (flags != 0) {
+                NodeRow row = b.build();
+                store.updateNode(row);
+                ne = e.with(row, now());
+            }
+            if (disco) {
+                ne = ne.withDisco(dk, home, now());
+                flags |= Change.DISCO;
+            }
             commitLocked(s.withNode(ne, s.counters()), List.of(change(ne, flags)));
         } finally {
             lock.unlock();
@@ -547,7 +568,7 @@ public final class ControlState {
                         + ex.getMessage());
                 row = e.row();
             }
-            NodeEntry ne = NodeEntry.of(row, e.userLogin(), false, now.toEpochMilli(), now);
+            NodeEntry ne = e.with(row, e.userLogin(), false, now.toEpochMilli(), now);
             commitLocked(snap.withNode(ne, snap.counters()), List.of(change(ne, Change.ONLINE)));
         } finally {
             lock.unlock();

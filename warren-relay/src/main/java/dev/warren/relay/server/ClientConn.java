@@ -1,0 +1,354 @@
+package dev.warren.relay.server;
+
+import dev.warren.relay.FrameIo;
+import dev.warren.wire.MalformedMessageException;
+import dev.warren.wire.key.PublicKey;
+import dev.warren.wire.relay.RelayFrame;
+import dev.warren.wire.time.Clock;
+import dev.warren.wire.time.Scheduler;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+/**
+ * One admitted connection on the relay: a client (or a mesh peer) with its queues and its two threads.
+ *
+ * <p>Flow. 1. The reader (the connection's virtual thread, {@link #readLoop}) reads whole frames and hands packets
+ * to the {@link Router}, which rewrites a SendPacket in place into a RecvPacket and queues it on the destination.
+ * 2. Each connection has three queues: control frames (ServerInfo, PeerGone, PeerPresent, Pong, KeepAlive) which
+ * are never dropped, disco packets ({@link #discoQueue} deep) and other packets ({@link #sendQueue} deep); a full
+ * packet queue drops its oldest entry, so the freshest packets win and a flood of data never pushes out disco.
+ * 3. The writer (a second virtual thread) takes everything queued — control first, then disco, then data — writes
+ * it into a buffered stream and flushes once per batch, so a busy connection is written in large chunks.
+ * 4. While a write is in progress {@link #writeStartedNanos} holds its start; the server's sweep closes a
+ * connection whose write has been blocked longer than the write deadline (a stuck reader must not hold memory or
+ * block the relay).
+ *
+ * <p>Concurrency: {@link #lock} guards the queues and {@code closed}; lock order is {@code Router.mu} before
+ * {@link #lock} (the router queues frames while holding its lock; nothing here calls the router while holding
+ * {@link #lock}). The rate-limit buckets belong to the reader thread.
+ */
+final class ClientConn {
+    private static final Logger LOG = Logger.getLogger(ClientConn.class.getName());
+    private static final int BATCH = 128;
+
+    final long id;
+    final PublicKey key;
+    final boolean mesh;
+    final String remote;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final Duration keepAlive;
+    private final long writeDeadlineNanos;
+    private final int sendQueue;
+    private final int discoQueue;
+    private final int controlQueue;
+    /** Reader-thread only: the receive rate limit, null when none or for mesh peers. */
+    final dev.warren.relay.TokenBucket rateLimit;
+    /** Reader-thread only: limits PeerGone(not here) answers to 1 a second, burst 3. */
+    final dev.warren.relay.TokenBucket notHereLimit;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    // guarded by lock
+    private final ArrayDeque<byte[]> control = new ArrayDeque<>();
+    // guarded by lock
+    private final ArrayDeque<byte[]> disco = new ArrayDeque<>();
+    // guarded by lock
+    private final ArrayDeque<byte[]> data = new ArrayDeque<>();
+    // guarded by lock
+    private boolean closed;
+    // guarded by lock
+    private boolean pongQueued;
+    // guarded by lock
+    private Scheduler.Task keepAliveTask;
+    // guarded by lock
+    private String closeReason;
+
+    /** Start of the write in progress on the monotonic clock, 0 when the writer is not writing. */
+    private volatile long writeStartedNanos;
+    /** Whether the client says this relay is its home (statistics). */
+    volatile boolean preferred;
+    final AtomicLong dropped = new AtomicLong();
+
+    ClientConn(long id, PublicKey key, boolean mesh, Socket socket, InputStream in, OutputStream out,
+               RelayServerConfig cfg, int controlQueue) {
+        this.id = id;
+        this.key = key;
+        this.mesh = mesh;
+        this.socket = socket;
+        this.remote = String.valueOf(socket.getRemoteSocketAddress());
+        this.in = in;
+        this.out = out;
+        this.clock = cfg.clock();
+        this.scheduler = cfg.scheduler();
+        this.keepAlive = cfg.keepAlive();
+        this.writeDeadlineNanos = cfg.writeDeadline().toNanos() * (mesh ? 15 : 1);
+        this.sendQueue = mesh ? cfg.sendQueue() * 32 : cfg.sendQueue();
+        this.discoQueue = cfg.discoQueue();
+        this.controlQueue = controlQueue;
+        this.rateLimit = mesh || cfg.rateBytesPerSecond() == 0 ? null
+                : new dev.warren.relay.TokenBucket(cfg.rateBytesPerSecond(), cfg.rateBurstBytes(), clock);
+        this.notHereLimit = new dev.warren.relay.TokenBucket(1, 3, clock);
+    }
+
+    /** Starts the writer thread and the keepalive timer. */
+    void start() {
+        Thread.ofVirtual().name("relay-writer-" + id).start(this::writeLoop);
+        scheduleKeepAlive();
+    }
+
+    /** Queues a packet frame (a RecvPacket); drops the oldest of its queue when full. */
+    void enqueuePacket(byte[] frame, boolean isDisco) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            ArrayDeque<byte[]> q = isDisco ? disco : data;
+            if (q.size() >= (isDisco ? discoQueue : sendQueue)) {
+                q.pollFirst();
+                dropped.incrementAndGet();
+            }
+            q.addLast(frame);
+            ready.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues a control frame; a connection that lets its control queue overflow is closed. */
+    void enqueueControl(RelayFrame f) {
+        enqueueControl(f.encode());
+    }
+
+    void enqueueControl(byte[] frame) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (control.size() >= controlQueue) {
+                closeLocked("control queue overflow (" + controlQueue + " frames unread)");
+                return;
+            }
+            control.addLast(frame);
+            ready.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues a Pong for {@code data}, unless one is already waiting (a ping flood earns one answer). */
+    void enqueuePong(byte[] data8) {
+        lock.lock();
+        try {
+            if (closed || pongQueued) {
+                return;
+            }
+            pongQueued = true;
+            control.addLast(new RelayFrame.Pong(data8).encode());
+            ready.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the connection (idempotent); both threads end, the reader's caller unregisters it. */
+    void close(String why) {
+        lock.lock();
+        try {
+            closeLocked(why);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeLocked(String why) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeReason = why;
+        if (keepAliveTask != null) {
+            keepAliveTask.cancel();
+        }
+        control.clear();
+        disco.clear();
+        data.clear();
+        ready.signalAll();
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        LOG.fine(() -> "relay: closed " + describe() + ": " + why);
+    }
+
+    boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    String closeReason() {
+        lock.lock();
+        try {
+            return closeReason;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the connection if its current write began more than the write deadline before {@code now}. */
+    void checkWriteDeadline(long now) {
+        long started = writeStartedNanos;
+        if (started != 0 && now - started > writeDeadlineNanos) {
+            close("write blocked for more than " + Duration.ofNanos(writeDeadlineNanos).toMillis() + " ms");
+        }
+    }
+
+    private void scheduleKeepAlive() {
+        long jitter = ThreadLocalRandom.current().nextLong(dev.warren.relay.RelayProtocol.KEEP_ALIVE_JITTER.toNanos());
+        lock.lock();
+        try {
+            if (!closed) {
+                keepAliveTask = scheduler.schedule(() -> {
+                    enqueueControl(new RelayFrame.KeepAlive());
+                    scheduleKeepAlive();
+                }, keepAlive.toNanos() + jitter);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeLoop() {
+        List<byte[]> batch = new ArrayList<>(BATCH);
+        try {
+            while (true) {
+                lock.lock();
+                try {
+                    while (!closed && control.isEmpty() && disco.isEmpty() && data.isEmpty()) {
+                        ready.await();
+                    }
+                    if (closed) {
+                        return;
+                    }
+                    drainLocked(control, batch);
+                    pongQueued = false;
+                    drainLocked(disco, batch);
+                    drainLocked(data, batch);
+                } finally {
+                    lock.unlock();
+                }
+                writeStartedNanos = clock.nanoTime() | 1;
+                for (byte[] f : batch) {
+                    out.write(f);
+                }
+                out.flush();
+                writeStartedNanos = 0;
+                batch.clear();
+            }
+        } catch (IOException e) {
+            close("write failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            close("writer interrupted");
+        } finally {
+            writeStartedNanos = 0;
+        }
+    }
+
+    private static void drainLocked(ArrayDeque<byte[]> q, List<byte[]> batch) {
+        while (batch.size() < BATCH && !q.isEmpty()) {
+            batch.add(q.pollFirst());
+        }
+    }
+
+    /**
+     * Reads frames until the connection ends. A malformed frame or a privileged frame from a non-mesh client ends
+     * the connection (the relay and its other clients carry on).
+     */
+    void readLoop(Router router, PeerLog peerLog) {
+        String why = "closed by peer";
+        try {
+            while (true) {
+                byte[] f = FrameIo.readFrame(in);
+                int type = FrameIo.type(f);
+                int n = FrameIo.payloadLength(f);
+                switch (type) {
+                    case RelayFrame.TYPE_SEND_PACKET -> {
+                        if (n < RelayFrame.KEY_SIZE) {
+                            throw new MalformedMessageException("SendPacket frame of " + n
+                                    + " payload bytes is shorter than 32");
+                        }
+                        router.onSendPacket(this, f);
+                    }
+                    case RelayFrame.TYPE_FORWARD_PACKET -> {
+                        requireMesh(type);
+                        if (n < 2 * RelayFrame.KEY_SIZE) {
+                            throw new MalformedMessageException("ForwardPacket frame of " + n
+                                    + " payload bytes is shorter than 64");
+                        }
+                        router.onForwardPacket(f);
+                    }
+                    case RelayFrame.TYPE_WATCH_CONNS -> {
+                        requireMesh(type);
+                        router.watch(this);
+                    }
+                    case RelayFrame.TYPE_CLOSE_PEER -> {
+                        requireMesh(type);
+                        router.closePeer(((RelayFrame.ClosePeer) decode(f)).peer());
+                    }
+                    case RelayFrame.TYPE_PING -> enqueuePong(((RelayFrame.Ping) decode(f)).data());
+                    case RelayFrame.TYPE_NOTE_PREFERRED -> preferred = ((RelayFrame.NotePreferred) decode(f)).preferred();
+                    default -> {
+                        // KeepAlive, Pong, a repeated ClientInfo and unknown types: nothing to do (skipped by length)
+                    }
+                }
+            }
+        } catch (MalformedMessageException e) {
+            why = "protocol error: " + e.getMessage();
+            if (peerLog != null) {
+                peerLog.info("relay: dropping " + describe() + ": " + why);
+            }
+        } catch (IOException e) {
+            why = "read failed: " + e.getMessage();
+        } finally {
+            close(why);
+        }
+    }
+
+    private void requireMesh(int type) throws MalformedMessageException {
+        if (!mesh) {
+            throw new MalformedMessageException(RelayFrame.typeName(type) + " from a client that is not a mesh peer");
+        }
+    }
+
+    private static RelayFrame decode(byte[] f) throws MalformedMessageException {
+        return RelayFrame.decode(FrameIo.type(f), ByteBuffer.wrap(f, RelayFrame.HEADER_SIZE, FrameIo.payloadLength(f)));
+    }
+
+    String describe() {
+        return (mesh ? "mesh peer " : "client ") + dev.warren.wire.key.NodeKey.of(key).shortString() + " (" + remote
+                + ", conn " + id + ")";
+    }
+}
