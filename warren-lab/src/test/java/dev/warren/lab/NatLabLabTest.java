@@ -112,6 +112,22 @@ class NatLabLabTest {
     }
 
     @Test
+    void aPunchThatArrivesFirstDoesNotSpoilTheOtherSidesMapping() throws Exception {
+        NatProbe.requireNatLab();
+        try (NatLab lab = twoServers(NatProbe.lab().router("r1", NatKind.EASY).router("r2", NatKind.EASY)
+                .host("a", "r1").host("b", "r2"))) {
+            String wanA = lab.router("r1").wanAddress();
+            String wanB = lab.router("r2").wanAddress();
+            // a punches first: r2 drops it (nobody behind r2 has sent to a yet) ...
+            NatProbe.punch(lab, "a", 4242, wanB + ":4242");
+            // ... and b's own packet to a still leaves from port 4242, so it matches a's hole and gets in
+            String toA = wanA + ":4242";
+            assertEquals(wanB + ":4242", askUdp(lab, "b", 4242, toA).get(toA),
+                    "simultaneous open between two EASY routers failed");
+        }
+    }
+
+    @Test
     void upnpAndNatPmpMapPortsThatTheInternetReaches() throws Exception {
         NatProbe.requireNatLab();
         try (NatLab lab = twoServers(NatProbe.lab().router("r", NatKind.UPNP).host("a", "r"))) {

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * <p>Routers are stateful firewalls (except {@link NatKind#NONE}): a packet from the WAN is forwarded only when
  * it belongs to a connection the LAN started or to a port mapping (DNAT); the internet routes every LAN's
  * {@code 10.n.0.0/24} to its router, so without that rule a NATed host would be reachable by its private address.
+ * Unsolicited packets to the router itself are dropped too (only ping is answered), which keeps a peer's early
+ * hole punch from spoiling the LAN host's mapping (see {@link #ruleset}).
  * The ruleset per kind is {@link #ruleset}; {@link #changeKind} swaps it atomically and flushes the router's
  * conntrack table, so the next packet of every flow is mapped afresh.
  *
@@ -60,6 +62,7 @@ public final class NatLab implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,7}");
     private static final Pattern PREFIX = Pattern.compile("wnat[a-z0-9]{1,6}");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}");
     private static final String INET = "inet";
     private static final Duration CMD = Duration.ofSeconds(30);
 
@@ -324,6 +327,17 @@ public final class NatLab implements AutoCloseable {
             sb.append("    oifname \"wan\" meta l4proto udp drop\n");
         }
         sb.append("  }\n");
+        if (kind != NatKind.NONE) {
+            // The router's own firewall, as on a home router: without it an unsolicited packet to the WAN address
+            // (a peer's hole punch that arrives first) leaves a confirmed conntrack entry, and the LAN host's own
+            // packet to that peer then clashes with it and is NATed to another port — punching fails. Dropped
+            // here, the entry is never confirmed.
+            sb.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
+            sb.append("    iifname \"wan\" ct state established,related accept\n");
+            sb.append("    iifname \"wan\" icmp type echo-request accept\n");
+            sb.append("    iifname \"wan\" drop\n");
+            sb.append("  }\n");
+        }
         sb.append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
         switch (kind) {
             case EASY, UPNP, UDP_BLOCKED -> sb.append("    oifname \"wan\" masquerade\n");
@@ -701,7 +715,14 @@ public final class NatLab implements AutoCloseable {
         if (!Files.exists(file)) {
             throw new IOException(file + " does not exist: no NAT lab was made with this work directory");
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        return parseState(workDir, file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads a state file's {@code lines} ({@code file} names it in errors) into a detached lab living in
+     * {@code workDir}. Makes nothing: the namespaces are expected to exist.
+     */
+    static NatLab parseState(Path workDir, String file, List<String> lines) throws IOException {
         String prefix = null;
         long owner = -1;
         List<String[]> rows = new ArrayList<>();
@@ -724,19 +745,34 @@ public final class NatLab implements AutoCloseable {
                     case "owner" -> {
                         expect(f, 2);
                         owner = Long.parseLong(f[1]);
+                        if (owner <= 0) {
+                            throw new IllegalArgumentException("owner pid must be positive");
+                        }
                     }
-                    case "server" -> expect(f, 3);
+                    case "server", "host" -> {
+                        expect(f, f[0].equals("server") ? 3 : 4);
+                        if (!IPV4.matcher(f[f.length - 1]).matches()) {
+                            throw new IllegalArgumentException("bad address '" + f[f.length - 1] + "'");
+                        }
+                    }
                     case "router" -> {
                         expect(f, 5);
                         NatKind.parse(f[3]);
-                        Integer.parseInt(f[2]);
-                        Integer.parseInt(f[4]);
+                        int n = Integer.parseInt(f[2]);
+                        int next = Integer.parseInt(f[4]);
+                        if (n < 1 || n > 99 || next < 10 || next > 251) {
+                            throw new IllegalArgumentException("router number must be 1..99 and next host 10..251");
+                        }
                     }
-                    case "host" -> expect(f, 4);
                     default -> throw new IllegalArgumentException("unknown record '" + f[0] + "'");
                 }
                 if (!f[0].equals("prefix") && !f[0].equals("owner")) {
                     checkName(f[1]);
+                    for (String[] r : rows) {
+                        if (r[1].equals(f[1])) {
+                            throw new IllegalArgumentException("name '" + f[1] + "' is used twice");
+                        }
+                    }
                     rows.add(f);
                 }
             } catch (IllegalArgumentException e) {

@@ -157,7 +157,11 @@ public final class NatLabMain {
 
     /** Adds the records of a spec file to {@code b}; a bad line is an error naming the file and line. */
     static void readSpec(Path spec, NatLab.Builder b) throws IOException {
-        List<String> lines = Files.readAllLines(spec, StandardCharsets.UTF_8);
+        readSpec(spec.toString(), Files.readAllLines(spec, StandardCharsets.UTF_8), b);
+    }
+
+    /** Adds the records of a spec's {@code lines} to {@code b}; {@code spec} names the file in errors. */
+    static void readSpec(String spec, List<String> lines, NatLab.Builder b) {
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             int hash = line.indexOf('#');
