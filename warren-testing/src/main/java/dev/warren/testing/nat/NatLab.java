@@ -700,7 +700,7 @@ public final class NatLab implements AutoCloseable {
             sb.append("host ").append(h.name()).append(' ').append(h.router()).append(' ').append(h.address())
                     .append('\n');
         }
-        Path tmp = dir.resolve(STATE_FILE + ".tmp");
+        Path tmp = dir.resolve(STATE_FILE + "." + ProcessHandle.current().pid() + ".tmp");
         Files.writeString(tmp, sb, StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);

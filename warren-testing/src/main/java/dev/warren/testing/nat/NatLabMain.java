@@ -3,6 +3,9 @@ package dev.warren.testing.nat;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +31,8 @@ import java.util.List;
  * and {@code r2} (kind B) with host {@code a} behind r1 and {@code b} behind r2. A spec file has one record a
  * line — {@code server NAME}, {@code router NAME KIND}, {@code host NAME ROUTER} — and {@code #} comments; a bad
  * line is an error naming the file and line. {@code --owner} is the pid recorded as the namespaces' owner (the
- * calling script's, so that {@code bin/test} removes the lab if the script dies without {@code down}).
+ * calling script's, so that {@code bin/test} removes the lab if the script dies without {@code down}; default:
+ * this JVM's parent process).
  */
 public final class NatLabMain {
     private NatLabMain() {
@@ -82,12 +86,23 @@ public final class NatLabMain {
         if (dir == null) {
             dir = Path.of("/run/warren-natlab", prefix);
         }
+        if (List.of("kind", "move", "link", "down").contains(command)) {
+            // one state change at a time: two concurrent commands would each rewrite the state file from what
+            // they read, and one change would be lost
+            if (!Files.isDirectory(dir)) {
+                throw new IOException(dir + " does not exist: no NAT lab was made with this work directory");
+            }
+            try (FileChannel lock = FileChannel.open(dir.resolve("natlab.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock held = lock.lock()) {
+                return change(command, dir, rest, out);
+            }
+        }
         switch (command) {
             case "up" -> {
                 NatLab.Builder b = NatLab.builder().prefix(prefix).workDir(dir).detached();
-                if (owner != null) {
-                    b.owner(owner);
-                }
+                // default owner: the calling shell (this JVM exits at once, and bin/test would reap its labs)
+                b.owner(owner != null ? owner : ProcessHandle.current().parent().map(ProcessHandle::pid)
+                        .orElse(ProcessHandle.current().pid()));
                 if ((spec == null) == (pair == null)) {
                     throw new IllegalArgumentException("up: give exactly one of --spec FILE and --pair KIND:KIND");
                 }
@@ -127,6 +142,13 @@ public final class NatLabMain {
                     return 130;
                 }
             }
+            default -> throw new IllegalArgumentException("unknown command '" + command
+                    + "' (expected up, info, exec, kind, move, link or down)");
+        }
+    }
+
+    private static int change(String command, Path dir, List<String> rest, PrintStream out) throws IOException {
+        switch (command) {
             case "kind" -> {
                 args(rest, 2, "kind ROUTER KIND");
                 NatLab.open(dir).changeKind(rest.get(0), NatKind.parse(rest.get(1)));
@@ -150,8 +172,7 @@ public final class NatLabMain {
                 NatLab.open(dir).close();
                 return 0;
             }
-            default -> throw new IllegalArgumentException("unknown command '" + command
-                    + "' (expected up, info, exec, kind, move, link or down)");
+            default -> throw new IllegalStateException(command);
         }
     }
 
