@@ -22,21 +22,24 @@
 # nebula-norelay (the same hosts without relays: can Nebula punch this pair at all?), warren (not written yet).
 # upnp:hard is not measured for Nebula: it has no UPnP/NAT-PMP/PCP client, so a UPNP router is EASY to it.
 # Usage (root): bench/nat-bench.sh [--pairs 'easy:easy easy:hard hard:hard'] [--impl 'nebula nebula-norelay warren']
-#               [-t SECS] [--limit SECONDS-TO-WAIT]
+#               [-t SECS] [--limit SECONDS-TO-WAIT (120)] [--upgrade-limit SECONDS (300)]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$ROOT/bin/lib/jdk.sh"
 PAIRS="easy:easy easy:hard hard:hard"
 IMPLS="nebula nebula-norelay warren"
 SECS=10
-LIMIT=120         # seconds to wait for a reply, a direct path or an upgrade before calling it "none"
+LIMIT=120         # seconds to wait for a first reply or a direct path before calling it "none"
+UPGRADE_LIMIT=300 # seconds to wait for relay → direct after the NAT change (Nebula's upgrade is timer-driven)
 while [ $# -gt 0 ]; do
     case "$1" in
     --pairs) PAIRS=$2; shift 2 ;;
     --impl) IMPLS=$2; shift 2 ;;
     -t) SECS=$2; shift 2 ;;
     --limit) LIMIT=$2; shift 2 ;;
-    *) echo "usage: $0 [--pairs 'easy:easy easy:hard hard:hard'] [--impl 'nebula warren'] [-t SECS] [--limit S]" >&2
+    --upgrade-limit) UPGRADE_LIMIT=$2; shift 2 ;;
+    *) echo "usage: $0 [--pairs 'easy:easy easy:hard hard:hard'] [--impl 'nebula nebula-norelay warren'] [-t SECS]" \
+            "[--limit S] [--upgrade-limit S]" >&2
        exit 2 ;;
     esac
 done
@@ -223,6 +226,7 @@ nebula_pair() { # IMPL PAIR RELAY
     local t0; t0=$(now)
     nebula_start a a "$relay"
     nebula_start b b "$relay"
+    : >"$WORK/$PREFIX-ping.log"
     ip netns exec "$(ns a)" ping -D -n -i 0.1 -s 1000 -W 1 192.168.100.3 >"$WORK/$PREFIX-ping.log" 2>&1 &
     local pinger=$!
     wait_for "$t0" has_reply "$WORK/$PREFIX-ping.log" >/dev/null
@@ -240,7 +244,7 @@ nebula_pair() { # IMPL PAIR RELAY
         local tc; tc=$(now)
         if [[ ${pair%%:*} == hard ]]; then natlab kind r1 easy; fi
         if [[ ${pair#*:} == hard ]]; then natlab kind r2 easy; fi
-        upgrade=$(wait_for "$tc" is_direct)
+        upgrade=$(LIMIT=$UPGRADE_LIMIT wait_for "$tc" is_direct)
     fi
     kill "$pinger" 2>/dev/null || true
     lab_down

@@ -161,6 +161,24 @@ class NatLabLabTest {
     }
 
     @Test
+    void hardUpnpMapsPerDestinationButHonoursPortMappings() throws Exception {
+        NatProbe.requireNatLab();
+        try (NatLab lab = twoServers(NatProbe.lab().router("r", NatKind.HARD_UPNP).host("a", "r"))) {
+            NatLab.Router r = lab.router("r");
+            Map<String, String> m = askUdp(lab, "a", 4100, S1, S2);
+            assertNotEquals(m.get(S1), m.get(S2), "HARD_UPNP maps per destination: " + m);
+            serve(lab, "a", false, 6001);
+            Netns.Result pmp = lab.exec("a", Duration.ofSeconds(30), "natpmpc", "-g", r.lanGateway(),
+                    "-a", "6001", "6001", "udp", "120");
+            assertTrue(pmp.ok() && pmp.output().contains("Mapped public port 6001 protocol UDP to local port 6001"),
+                    pmp.output());
+            String viaPmp = r.wanAddress() + ":6001";
+            assertEquals("203.0.113.2:4000", askUdp(lab, "s2", 4000, viaPmp).get(viaPmp),
+                    "the NAT-PMP mapping did not reach the host behind a HARD_UPNP router");
+        }
+    }
+
+    @Test
     void changeKindSwapsTheBehaviourAndFlushesMappings() throws Exception {
         NatProbe.requireNatLab();
         try (NatLab lab = twoServers(NatProbe.lab().router("r", NatKind.HARD).host("a", "r"))) {

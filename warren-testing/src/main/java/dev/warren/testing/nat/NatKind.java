@@ -18,6 +18,8 @@ public enum NatKind {
     UDP_BLOCKED,
     /** {@link #EASY} plus Debian's {@code miniupnpd} on the LAN: UPnP IGD, NAT-PMP and PCP, open to the LAN. */
     UPNP,
+    /** {@link #HARD} plus miniupnpd as in {@link #UPNP}: hard to punch, but a node can map a port. */
+    HARD_UPNP,
     /** No NAT and no filtering: the router forwards, and the internet routes the LAN's addresses to it. */
     NONE;
 
@@ -30,7 +32,12 @@ public enum NatKind {
             }
         }
         throw new IllegalArgumentException("unknown NAT kind '" + text + "' (expected one of easy, hard, "
-                + "udp-blocked, upnp, none)");
+                + "udp-blocked, upnp, hard-upnp, none)");
+    }
+
+    /** Whether the router runs miniupnpd. */
+    public boolean portMapping() {
+        return this == UPNP || this == HARD_UPNP;
     }
 
     /** The lower-case name used in specs and state files, e.g. {@code udp-blocked}. */

@@ -340,13 +340,14 @@ public final class NatLab implements AutoCloseable {
         }
         sb.append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
         switch (kind) {
-            case EASY, UPNP, UDP_BLOCKED -> sb.append("    oifname \"wan\" masquerade\n");
-            case HARD -> sb.append("    oifname \"wan\" masquerade random\n");
+            // only forwarded LAN traffic: the router's own packets (miniupnpd's STUN check) keep their ports
+            case EASY, UPNP, UDP_BLOCKED -> sb.append("    iifname \"lan\" oifname \"wan\" masquerade\n");
+            case HARD, HARD_UPNP -> sb.append("    iifname \"lan\" oifname \"wan\" masquerade random\n");
             case NONE -> {
             }
         }
         sb.append("  }\n}\n");
-        if (kind == NatKind.UPNP) {
+        if (kind.portMapping()) {
             sb.append("""
                     table inet natlab_upnp {
                       chain forward {
@@ -375,7 +376,7 @@ public final class NatLab implements AutoCloseable {
 
     /** Installs {@code router}'s ruleset, flushes its conntrack table, and starts or stops miniupnpd. */
     private void applyKind(Router router, NatKind old) throws IOException {
-        if (old == NatKind.UPNP) {
+        if (old != null && old.portMapping()) {
             stopMiniupnpd(router);
         }
         Path file = dir.resolve(router.name() + ".nft");
@@ -388,7 +389,7 @@ public final class NatLab implements AutoCloseable {
                 throw new IOException("conntrack -F in " + router.namespace() + " failed: " + r.output().strip());
             }
         }
-        if (router.kind() == NatKind.UPNP) {
+        if (router.kind().portMapping()) {
             startMiniupnpd(router);
         }
     }
@@ -823,7 +824,7 @@ public final class NatLab implements AutoCloseable {
         }
         closed = true;
         for (Router r : routers.values()) {
-            if (r.kind() == NatKind.UPNP) {
+            if (r.kind().portMapping()) {
                 try {
                     stopMiniupnpd(r);
                 } catch (IOException | RuntimeException e) {
