@@ -1,0 +1,43 @@
+package dev.warren.magicsock.relay;
+
+import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.key.PublicKey;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * magicsock's view of the relays: one logical link per region, addressed by the destination's node public key (the
+ * WireGuard key, as the relay knows clients). Implementations open a region's connection on demand, keep the home
+ * region's forever and close others after a minute idle.
+ *
+ * <p>Threads: {@link #send} is called from many threads; the {@link Receiver} is called from the implementation's
+ * receive threads and must not block.
+ */
+public interface RelayLinks extends AutoCloseable {
+    /** Packets arriving from any region. {@code b[off, off+len)} is only valid during the call. */
+    interface Receiver {
+        void packet(int region, PublicKey src, byte[] b, int off, int len);
+    }
+
+    /** Sets the receiver of incoming packets; called once before any send. */
+    void start(Receiver receiver);
+
+    /** Replaces the relay map; links to regions no longer in it are closed. */
+    void setRelayMap(RelayMap map);
+
+    /** Marks {@code region} as home: its link stays open and tells the relay it is preferred. 0: none. */
+    void setHome(int region);
+
+    /**
+     * Sends one packet to {@code dst} through {@code region}, opening the link if needed. Returns false when it was
+     * dropped (unknown region, link down, queue full) — as for UDP, the caller does not retry.
+     */
+    boolean send(int region, PublicKey dst, byte[] b, int off, int len);
+
+    /** One round trip to {@code region}'s relay over its link (netcheck when UDP is blocked). */
+    Duration ping(int region, Duration timeout) throws IOException;
+
+    @Override
+    void close();
+}
