@@ -218,6 +218,7 @@ public final class Device implements UapiDevice, AutoCloseable {
             synchronized (p.handshake) {
                 p.handshake.precomputedStaticStatic = staticStatic(id, p.publicKey);
                 handshakes.noise().releaseIndexLocked(p.handshake, p);
+                handshakes.noise().releaseCrossedLocked(p.handshake, p);
                 p.handshake.clearLocked();
                 p.handshake.lastSentHandshake = clock.nanoTime() - Protocol.REKEY_TIMEOUT - Protocol.SECOND;
             }
@@ -350,6 +351,7 @@ public final class Device implements UapiDevice, AutoCloseable {
         }
         synchronized (p.handshake) {
             handshakes.noise().releaseIndexLocked(p.handshake, p);
+            handshakes.noise().releaseCrossedLocked(p.handshake, p);
             p.handshake.clearLocked();
         }
         p.flushStaged();

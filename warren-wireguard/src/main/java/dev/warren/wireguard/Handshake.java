@@ -48,6 +48,19 @@ final class Handshake {
     // guarded by this
     long lastSentHandshake = NEVER;
 
+    // Our own initiation, set aside when the peer's initiation crossed it (see Noise#consumeInitiation), so that
+    // the peer's response to ours can still be consumed. crossedIndex stays registered in the index table.
+    // guarded by this
+    byte[] crossedHash;
+    // guarded by this
+    byte[] crossedChainKey;
+    // guarded by this
+    PrivateKey crossedEphemeral;
+    // guarded by this; 0 = nothing set aside
+    int crossedIndex;
+    // guarded by this
+    long crossedAt = NEVER;
+
     Handshake(PublicKey remoteStatic) {
         this.remoteStatic = remoteStatic;
     }

@@ -79,6 +79,7 @@ final class Noise {
             hash = Blake2s.hash(hash, encTimestamp);
 
             releaseIndexLocked(hs, peer);
+            releaseCrossedLocked(hs, peer); // a new initiation supersedes one set aside
             hs.localIndex = indices.allocate(peer);
             hs.hash = hash;
             hs.chainKey = ck;
@@ -131,6 +132,21 @@ final class Noise {
             boolean flood = now - hs.lastInitiationConsumption <= Protocol.HANDSHAKE_INITIATION_RATE;
             if (replay || flood) {
                 return null;
+            }
+            if (hs.state == Handshake.State.INITIATION_CREATED && now - hs.lastSentHandshake < Protocol.REKEY_TIMEOUT) {
+                // Crossing initiations: both sides initiated at once. Answering theirs overwrites ours, and then
+                // each side would drop the other's response and wait REKEY_TIMEOUT as an unconfirmed responder.
+                // Set ours aside instead: we answer theirs (a responder session) and can still consume the
+                // response to ours (an initiator session, which confirms at once). Each side then sends on its
+                // initiator session and receives on the other, both sessions valid; the peer need not do the same.
+                releaseCrossedLocked(hs, peer);
+                hs.crossedHash = hs.hash;
+                hs.crossedChainKey = hs.chainKey;
+                hs.crossedEphemeral = hs.localEphemeral;
+                hs.crossedIndex = hs.localIndex;
+                hs.crossedAt = now;
+                hs.localIndex = 0; // the index now belongs to the set-aside initiation
+                hs.localEphemeral = null;
             }
             releaseIndexLocked(hs, peer);
             hs.hash = hash2;
@@ -189,7 +205,9 @@ final class Noise {
         Handshake hs = peer.handshake;
         synchronized (hs) {
             if (hs.state != Handshake.State.INITIATION_CREATED || hs.localIndex != msg.receiver()) {
-                return null;
+                if (!restoreCrossedLocked(hs, msg.receiver())) {
+                    return null;
+                }
             }
             byte[] hash = Blake2s.hash(hs.hash, msg.ephemeral());
             byte[] ck = Kdf.kdf(1, hs.chainKey, msg.ephemeral())[0];
@@ -242,6 +260,42 @@ final class Noise {
             hs.clearLocked();
             return kp;
         }
+    }
+
+    /**
+     * Makes the initiation set aside by a crossing the handshake in progress again, when {@code receiver} names it,
+     * it is fresh (under REKEY_TIMEOUT old) and no other handshake is half-way. Caller holds the handshake lock.
+     */
+    private boolean restoreCrossedLocked(Handshake hs, int receiver) {
+        if (hs.crossedIndex == 0 || hs.crossedIndex != receiver || hs.state != Handshake.State.ZEROED
+                || hs.localIndex != 0 || clock.nanoTime() - hs.crossedAt >= Protocol.REKEY_TIMEOUT) {
+            return false;
+        }
+        hs.hash = hs.crossedHash;
+        hs.chainKey = hs.crossedChainKey;
+        hs.localEphemeral = hs.crossedEphemeral;
+        hs.localIndex = hs.crossedIndex;
+        hs.state = Handshake.State.INITIATION_CREATED;
+        hs.crossedHash = null;
+        hs.crossedChainKey = null;
+        hs.crossedEphemeral = null;
+        hs.crossedIndex = 0;
+        hs.crossedAt = Handshake.NEVER;
+        return true;
+    }
+
+    /** Forgets an initiation set aside by a crossing, and its index. Caller holds the handshake lock. */
+    void releaseCrossedLocked(Handshake hs, Peer peer) {
+        if (hs.crossedIndex != 0) {
+            indices.remove(hs.crossedIndex, peer);
+        }
+        Handshake.wipe(hs.crossedHash);
+        Handshake.wipe(hs.crossedChainKey);
+        hs.crossedHash = null;
+        hs.crossedChainKey = null;
+        hs.crossedEphemeral = null;
+        hs.crossedIndex = 0;
+        hs.crossedAt = Handshake.NEVER;
     }
 
     /** Drops the index of an abandoned handshake so the table does not leak. Caller holds the handshake lock. */

@@ -8,6 +8,7 @@ import dev.warren.wire.net.IpPrefix;
 import dev.warren.wireguard.uapi.PeerChange;
 import dev.warren.wireguard.uapi.SetRequest;
 import dev.warren.wire.key.PublicKey;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -61,6 +62,26 @@ class DeviceTest {
                             null, false, List.of(), List.of()))));
             t.advance(Duration.ofMillis(100), Duration.ofMillis(10)); // far less than REKEY_TIMEOUT (5 s)
             assertArrayEquals(r, t.tunA.take(WAIT), "the staged packet leaves once the endpoint is known");
+        }
+    }
+
+    @RepeatedTest(5)
+    void crossingInitiationsDoNotStallBothSides() throws Exception {
+        try (TwoDevices t = new TwoDevices()) {
+            // both sides send their first packet at once: both initiate, and the initiations cross
+            byte[] ab = t.aToB("from a");
+            byte[] ba = t.bToA("from b");
+            t.tunA.inject(ab);
+            t.tunB.inject(ba);
+            t.advance(Duration.ofMillis(200), Duration.ofMillis(10)); // far less than REKEY_TIMEOUT (5 s)
+            assertArrayEquals(ab, t.tunB.take(WAIT), "a's first packet without waiting for a retry");
+            assertArrayEquals(ba, t.tunA.take(WAIT), "b's first packet without waiting for a retry");
+            for (int i = 0; i < 20; i++) {
+                t.tunA.inject(t.aToB("a" + i));
+                t.tunB.inject(t.bToA("b" + i));
+                assertArrayEquals(t.aToB("a" + i), t.tunB.take(WAIT), "a" + i);
+                assertArrayEquals(t.bToA("b" + i), t.tunA.take(WAIT), "b" + i);
+            }
         }
     }
 
