@@ -17,9 +17,18 @@ public record PathInfo(InetSocketAddress direct, Duration latency, int relayRegi
         return direct != null;
     }
 
-    /** {@code direct 192.0.2.1:41641} or {@code relay "fra"}. */
+    /**
+     * The form {@code warren status} shows (as warren-node's {@code PeerPath.text()}): {@code direct 192.0.2.1:41641},
+     * {@code relay fra} ({@code relay region-N} when the map has no code), or {@code -} with no path at all.
+     */
     public String describe() {
-        return direct != null ? "direct " + format(direct) : "relay \"" + (relayCode != null ? relayCode : relayRegion) + "\"";
+        if (direct != null) {
+            return "direct " + format(direct);
+        }
+        if (relayRegion != 0) {
+            return "relay " + (relayCode != null ? relayCode : "region-" + relayRegion);
+        }
+        return "-";
     }
 
     static String format(InetSocketAddress a) {

@@ -11,9 +11,9 @@ import java.time.Duration;
  * @param relayCode  the relay region's code when it came through the relay
  */
 public record PingResult(Duration latency, InetSocketAddress direct, String relayCode) {
-    /** {@code pong from 192.0.2.1:41641 in 3ms} / {@code pong via relay "fra" in 40ms}. */
+    /** {@code pong from 192.0.2.1:41641 in 3ms} / {@code pong via relay fra in 40ms}. */
     public String describe() {
-        String where = direct != null ? "from " + PathInfo.format(direct) : "via relay \"" + relayCode + "\"";
+        String where = direct != null ? "from " + PathInfo.format(direct) : "via relay " + relayCode;
         return "pong " + where + " in " + latency.toMillis() + "ms";
     }
 }

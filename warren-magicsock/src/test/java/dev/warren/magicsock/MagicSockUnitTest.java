@@ -42,6 +42,17 @@ class MagicSockUnitTest {
     }
 
     @Test
+    void pathTextMatchesTheNodesStatusForms() {
+        assertEquals("direct 192.0.2.1:41641", new PathInfo(new InetSocketAddress("192.0.2.1", 41641), null, 1, "fra",
+                true).describe());
+        assertEquals("direct [2001:db8::1]:7", new PathInfo(new InetSocketAddress("2001:db8::1", 7), null, 0, null,
+                true).describe());
+        assertEquals("relay fra", new PathInfo(null, null, 1, "fra", true).describe());
+        assertEquals("relay region-9", new PathInfo(null, null, 9, null, false).describe());
+        assertEquals("-", new PathInfo(null, null, 0, null, false).describe());
+    }
+
+    @Test
     void peerSpecRefusesMissingKeysBadRegionsAndPortZeroNamingThePeer() {
         NodeKey nk = NodeKey.of(X25519.publicKey(X25519.generatePrivateKey()));
         DiscoKey dk = DiscoKey.of(X25519.publicKey(X25519.generatePrivateKey()));

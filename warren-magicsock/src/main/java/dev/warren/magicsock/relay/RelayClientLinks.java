@@ -22,43 +22,65 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@link RelayLinks} over warren-relay's {@link RelayClient}: one client per region, opened on demand.
+ * {@link RelayLinks} over warren-relay's {@link RelayClient}: one client per region, connected to the region's first
+ * node, opened on demand. The home region's client is kept forever and told it is preferred; other regions' clients
+ * are closed after {@link #IDLE_NANOS} without a send (checked every {@link #SWEEP_NANOS}), as Tailscale does
+ * (FIELD §2.6). A relay map change closes clients whose region vanished or whose first node changed.
  *
- * <pre>
- * send/ping(region)  → the region's link (opened if absent: the region's first node, TLS as the map says, our
- *                      node key) → RelayClient.send / ping; the link's last-use time is noted
- * setHome(region)    → the old home's link notePreferred(false); the new home's link opened and notePreferred(true)
- * idle sweep (15 s)  → links other than home unused (no send, no receive) for {@link #IDLE} are closed
- * setRelayMap        → links whose region disappeared or whose first node changed are closed
- * setPrivateKey      → a new node key: every link is closed (the relay knows us by the key); home is reopened
- * </pre>
- * Incoming packets go to the {@link RelayLinks.Receiver} with their region; PeerGone frames to
- * {@link RelayLinks.Receiver#peerGone}.
+ * <p>Packets sent to a region whose client is still connecting wait in a small per-link queue ({@link
+ * #PENDING_MAX} packets, overflow dropped) and go out when the client reports it is connected, so the first
+ * packets to a peer in another region are not lost to the dial (WireGuard would otherwise retry its handshake only
+ * after 5 s). {@link #ping} waits for the connection up to its timeout.
  *
- * <p>Threads: {@link #send} from the engine's threads, concurrently; the RelayClients' reader threads call the
- * receiver; the idle sweep runs on the injected scheduler. {@code lock} guards the link table, the map, the home
- * region, the key and the closed flag; it is never held while a RelayClient sends, pings or closes a socket
- * (RelayClient.start and close do not block on the network).
+ * <p>Threads: {@link #send} from engine threads; clients call the receiver on their reader threads; the idle sweep
+ * runs on the scheduler. The link table is guarded by {@code lock}; each link's last-use time is volatile.
  */
 public final class RelayClientLinks implements RelayLinks {
-    private static final System.Logger LOG = System.getLogger(RelayClientLinks.class.getName());
-    /** A non-home link unused this long is closed. */
-    public static final Duration IDLE = Duration.ofSeconds(60);
-    static final Duration SWEEP = Duration.ofSeconds(15);
+    public static final long IDLE_NANOS = 60_000_000_000L;
+    public static final long SWEEP_NANOS = 15_000_000_000L;
+    public static final int PENDING_MAX = 32;
 
-    /** How a link's client is made; tests count or fail dials through it. */
-    @FunctionalInterface
-    public interface ClientFactory {
-        RelayClient start(RelayClientConfig cfg, RelayClient.Listener listener);
+    private final PrivateKey nodePrivateKey;
+    private final SSLContext tls;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final Object lock = new Object();
+    // guarded by lock
+    private final Map<Integer, Link> links = new HashMap<>();
+    // guarded by lock
+    private RelayMap map = new RelayMap(null);
+    // guarded by lock
+    private int home;
+    // guarded by lock
+    private boolean closed;
+    // guarded by lock
+    private Scheduler.Task sweep;
+    private volatile Receiver receiver;
+
+    /**
+     * @param nodePrivateKey our node key's private half (the relay knows us by its public half)
+     * @param tls            TLS context for TLS relays, null for the JDK default trust store
+     */
+    public RelayClientLinks(PrivateKey nodePrivateKey, SSLContext tls, Clock clock, Scheduler scheduler) {
+        this.nodePrivateKey = Objects.requireNonNull(nodePrivateKey, "nodePrivateKey");
+        this.tls = tls;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     }
 
-    /** One region's client and its use. */
+    private record Pending(PublicKey dst, byte[] bytes) {
+    }
+
+    /** One region's client. */
     private final class Link implements RelayClient.Listener {
         final int region;
         final RelayMap.RelayNode node;
         final CompletableFuture<Void> connected = new CompletableFuture<>();
-        volatile RelayClient client;
         volatile long lastUsed;
+        // set once, under this link's monitor, right after start (connected() synchronizes on it to see it)
+        volatile RelayClient client;
+        // guarded by this link: packets waiting for the first connection, null once connected
+        private List<Pending> pending = new ArrayList<>();
 
         Link(int region, RelayMap.RelayNode node) {
             this.region = region;
@@ -68,8 +90,7 @@ public final class RelayClientLinks implements RelayLinks {
 
         @Override
         public void packet(PublicKey src, byte[] b, int off, int len) {
-            lastUsed = clock.nanoTime();
-            RelayLinks.Receiver r = receiver;
+            Receiver r = receiver;
             if (r != null) {
                 r.packet(region, src, b, off, len);
             }
@@ -77,262 +98,177 @@ public final class RelayClientLinks implements RelayLinks {
 
         @Override
         public void peerGone(PublicKey peer, int reason) {
-            RelayLinks.Receiver r = receiver;
+            Receiver r = receiver;
             if (r != null) {
                 r.peerGone(region, peer);
             }
         }
 
+        /** Sends now, or queues until the first connection. */
+        boolean send(PublicKey dst, byte[] b, int off, int len) {
+            synchronized (this) {
+                if (pending != null) {
+                    if (pending.size() >= PENDING_MAX) {
+                        return false;
+                    }
+                    pending.add(new Pending(dst, java.util.Arrays.copyOfRange(b, off, off + len)));
+                    return true;
+                }
+            }
+            return client.send(dst, b, off, len);
+        }
+
         @Override
         public void connected() {
+            List<Pending> flush;
+            RelayClient c;
+            synchronized (this) {
+                flush = pending;
+                pending = null;
+                c = client;
+            }
+            if (flush != null) {
+                for (Pending p : flush) {
+                    c.send(p.dst(), p.bytes(), 0, p.bytes().length);
+                }
+            }
             connected.complete(null);
         }
-
-        @Override
-        public void disconnected(String why) {
-            LOG.log(System.Logger.Level.DEBUG, "relay region {0} ({1}) disconnected: {2}", region, node.name(), why);
-        }
-    }
-
-    private final Clock clock;
-    private final Scheduler scheduler;
-    private final SSLContext tls;
-    private final ClientFactory factory;
-    private volatile RelayLinks.Receiver receiver;
-    private final Object lock = new Object();
-    // guarded by lock
-    private final Map<Integer, Link> links = new HashMap<>();
-    // guarded by lock
-    private RelayMap map = new RelayMap(null);
-    // guarded by lock
-    private int home;
-    // guarded by lock
-    private PrivateKey key;
-    // guarded by lock
-    private boolean closed;
-    // guarded by lock
-    private Scheduler.Task sweep;
-
-    /**
-     * @param nodeKey   our node key's private half (null until the node has one: sends are dropped until
-     *                  {@link #setPrivateKey})
-     * @param tls       TLS context for TLS relays, null = the JDK's default trust
-     * @param clock     time (idle accounting, the clients' back-off)
-     * @param scheduler the idle sweep and the clients' reconnect timers
-     */
-    public RelayClientLinks(PrivateKey nodeKey, SSLContext tls, Clock clock, Scheduler scheduler) {
-        this(nodeKey, tls, clock, scheduler, RelayClient::start);
-    }
-
-    /** As above, with the client factory (tests). */
-    public RelayClientLinks(PrivateKey nodeKey, SSLContext tls, Clock clock, Scheduler scheduler,
-                            ClientFactory factory) {
-        this.key = nodeKey;
-        this.tls = tls;
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        this.factory = Objects.requireNonNull(factory, "factory");
     }
 
     @Override
     public void start(Receiver r) {
-        this.receiver = Objects.requireNonNull(r, "receiver");
+        this.receiver = r;
         synchronized (lock) {
-            if (!closed && sweep == null) {
-                sweep = scheduler.schedule(this::sweep, SWEEP.toNanos());
+            if (sweep == null && !closed) {
+                sweep = scheduler.schedule(this::sweep, SWEEP_NANOS);
             }
         }
-    }
-
-    /**
-     * Our node key changed (first login, re-login, key renewal): every link is closed, since the relay knows us
-     * by the key, and the home link reopened with the new one. Null closes everything and drops sends.
-     */
-    public void setPrivateKey(PrivateKey k) {
-        List<Link> old;
-        synchronized (lock) {
-            if (Objects.equals(k, key) || closed) {
-                return;
-            }
-            key = k;
-            old = new ArrayList<>(links.values());
-            links.clear();
-            if (home != 0) {
-                linkLocked(home);
-            }
-        }
-        closeAll(old);
     }
 
     @Override
     public void setRelayMap(RelayMap m) {
-        List<Link> dropped = new ArrayList<>();
+        List<RelayClient> stale = new ArrayList<>();
         synchronized (lock) {
-            map = m == null ? new RelayMap(null) : m;
+            map = m;
             links.values().removeIf(l -> {
-                RelayMap.RelayNode n = firstNode(map, l.region);
-                if (n == null || !n.equals(l.node)) {
-                    dropped.add(l);
-                    return true;
+                RelayMap.RelayRegion r = m.region(l.region);
+                boolean keep = r != null && !r.nodes().isEmpty() && r.nodes().getFirst().equals(l.node);
+                if (!keep) {
+                    stale.add(l.client);
                 }
-                return false;
+                return !keep;
             });
-            if (home != 0 && !closed) {
-                Link h = linkLocked(home);
-                if (h != null && h.client != null) {
-                    h.client.notePreferred(true);
-                }
+            if (home != 0) {
+                linkLocked(home);
             }
         }
-        closeAll(dropped);
+        stale.forEach(RelayClient::close);
     }
 
     @Override
     public void setHome(int region) {
-        RelayClient oldHome = null;
-        RelayClient newHome = null;
         synchronized (lock) {
-            if (region == home || closed) {
-                return;
-            }
-            Link o = links.get(home);
-            if (o != null) {
-                oldHome = o.client;
-                o.lastUsed = clock.nanoTime(); // idle from now, not from its last packet
+            Link old = links.get(home);
+            if (old != null && home != region) {
+                old.client.notePreferred(false);
             }
             home = region;
-            Link n = region == 0 ? null : linkLocked(region);
-            if (n != null) {
-                newHome = n.client;
+            Link l = region == 0 ? null : linkLocked(region);
+            if (l != null) {
+                l.client.notePreferred(true);
             }
         }
-        if (oldHome != null) {
-            oldHome.notePreferred(false);
-        }
-        if (newHome != null) {
-            newHome.notePreferred(true);
-        }
     }
 
-    /** The home region (0 = none). */
-    public int home() {
-        synchronized (lock) {
-            return home;
+    /** The link of {@code region}, opened if needed; null when the region is unknown or has no node. */
+    private Link linkLocked(int region) {
+        if (closed) {
+            return null;
         }
-    }
-
-    /** The regions with an open link now (for status and tests). */
-    public List<Integer> openRegions() {
-        synchronized (lock) {
-            return links.keySet().stream().sorted().toList();
+        Link l = links.get(region);
+        if (l != null) {
+            return l;
         }
+        RelayMap.RelayRegion r = map.region(region);
+        if (r == null || r.nodes().isEmpty()) {
+            return null;
+        }
+        l = new Link(region, r.nodes().getFirst());
+        synchronized (l) {
+            l.client = RelayClient.start(new RelayClientConfig(l.node, nodePrivateKey, null, tls, clock, scheduler), l);
+        }
+        links.put(region, l);
+        return l;
     }
 
     @Override
     public boolean send(int region, PublicKey dst, byte[] b, int off, int len) {
         Link l;
         synchronized (lock) {
-            l = closed ? null : linkLocked(region);
+            l = linkLocked(region);
         }
-        if (l == null || l.client == null) {
+        if (l == null) {
             return false;
         }
         l.lastUsed = clock.nanoTime();
-        return l.client.send(dst, b, off, len);
+        return l.send(dst, b, off, len);
     }
 
     @Override
     public Duration ping(int region, Duration timeout) throws IOException {
         Link l;
         synchronized (lock) {
-            if (closed) {
-                throw new IOException("relay links closed");
-            }
             l = linkLocked(region);
         }
-        if (l == null || l.client == null) {
-            throw new IOException("relay region " + region + " is not in the relay map, or the node has no key yet");
+        if (l == null) {
+            throw new IOException("relay region " + region + " is not in the relay map");
         }
-        l.lastUsed = clock.nanoTime();
-        long t0 = System.nanoTime(); // real time: waiting on a socket, not logic time
+        long t0 = clock.nanoTime();
         try {
             l.connected.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new IOException("relay region " + region + " (" + l.node.name() + "): not connected within "
-                    + timeout.toMillis() + " ms");
+            throw new IOException("relay region " + region + ": not connected within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             throw new IOException("relay region " + region + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
-        Duration left = timeout.minusNanos(System.nanoTime() - t0);
+        Duration left = timeout.minusNanos(clock.nanoTime() - t0);
         return l.client.ping(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left);
     }
 
-    /** The region's link, opened if absent; null when the region is unknown or we have no key. */
-    private Link linkLocked(int region) {
-        Link l = links.get(region);
-        if (l != null) {
-            return l;
-        }
-        RelayMap.RelayNode node = firstNode(map, region);
-        if (node == null || key == null) {
-            return null;
-        }
-        Link fresh = new Link(region, node);
-        RelayClientConfig cfg;
-        try {
-            cfg = new RelayClientConfig(node, key, null, tls, clock, scheduler);
-        } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "relay region {0}: {1}", region, e.getMessage());
-            return null;
-        }
-        fresh.client = factory.start(cfg, fresh);
-        if (region == home) {
-            fresh.client.notePreferred(true);
-        }
-        links.put(region, fresh);
-        return fresh;
-    }
-
-    private static RelayMap.RelayNode firstNode(RelayMap m, int region) {
-        RelayMap.RelayRegion r = m.region(region);
-        return r == null || r.nodes().isEmpty() ? null : r.nodes().getFirst();
-    }
-
-    /** Closes non-home links idle for {@link #IDLE}; reschedules itself. */
-    void sweep() {
-        List<Link> idle = new ArrayList<>();
+    /** Closes non-home links idle for a minute, then re-arms. */
+    private void sweep() {
+        List<RelayClient> idle = new ArrayList<>();
         long now = clock.nanoTime();
         synchronized (lock) {
             if (closed) {
                 return;
             }
             links.values().removeIf(l -> {
-                if (l.region != home && now - l.lastUsed >= IDLE.toNanos()) {
-                    idle.add(l);
-                    return true;
+                boolean drop = l.region != home && now - l.lastUsed > IDLE_NANOS;
+                if (drop) {
+                    idle.add(l.client);
                 }
-                return false;
+                return drop;
             });
-            sweep = scheduler.schedule(this::sweep, SWEEP.toNanos());
+            sweep = scheduler.schedule(this::sweep, SWEEP_NANOS);
         }
-        closeAll(idle);
+        idle.forEach(RelayClient::close);
     }
 
-    private static void closeAll(List<Link> ls) {
-        for (Link l : ls) {
-            if (l.client != null) {
-                l.client.close();
-            }
-            l.connected.completeExceptionally(new IOException("relay link closed"));
+    /** Regions with an open link (tests, status). */
+    public List<Integer> openRegions() {
+        synchronized (lock) {
+            return List.copyOf(links.keySet());
         }
     }
 
     @Override
     public void close() {
-        List<Link> all;
+        List<RelayClient> all = new ArrayList<>();
         synchronized (lock) {
             if (closed) {
                 return;
@@ -341,9 +277,9 @@ public final class RelayClientLinks implements RelayLinks {
             if (sweep != null) {
                 sweep.cancel();
             }
-            all = new ArrayList<>(links.values());
+            links.values().forEach(l -> all.add(l.client));
             links.clear();
         }
-        closeAll(all);
+        all.forEach(RelayClient::close);
     }
 }

@@ -1,155 +1,154 @@
 package dev.warren.magicsock.relay;
 
 import dev.warren.crypto.X25519;
-import dev.warren.relay.client.RelayClient;
+import dev.warren.magicsock.MagicSock;
+import dev.warren.magicsock.PeerSpec;
+import dev.warren.magicsock.netcheck.NetcheckReport;
+import dev.warren.net.udp.DatagramChannelBind;
 import dev.warren.relay.server.RelayServer;
 import dev.warren.relay.server.RelayServerConfig;
-import dev.warren.testing.FakeClock;
-import dev.warren.testing.ManualScheduler;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.datapath.Bind;
+import dev.warren.wire.datapath.Endpoint;
+import dev.warren.wire.datapath.PacketBuffer;
+import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PrivateKey;
-import dev.warren.wire.key.PublicKey;
 import dev.warren.wire.time.Clock;
 import dev.warren.wire.time.ExecutorScheduler;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link RelayClientLinks} against real {@link RelayServer}s on loopback: packets cross a region with the region
- * named, ping measures a region, links open on demand, idle non-home links close after 60 s (fake time), home
- * stays and is re-marked, a new node key reconnects, removed regions are closed.
+ * Two magicsocks whose only working path is a real warren-relay server on loopback (their advertised endpoints are
+ * unreachable TEST-NET addresses): netcheck measures the region over the relay link and makes it home, WireGuard
+ * packets and disco cross the relay, and the receiver sees the sender's synthetic endpoint.
  */
 class RelayClientLinksTest {
-    private final List<AutoCloseable> closeMe = new ArrayList<>();
-    private final ExecutorScheduler realScheduler = new ExecutorScheduler("links-test");
-
-    record Got(int region, PublicKey src, byte[] bytes) {
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closeMe.reversed()) {
-            c.close();
+    private record Side(NodeKey key, MagicSock sock, RelayClientLinks links, LinkedBlockingQueue<PacketCopy> got,
+                        Thread reader) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            sock.close();
+            reader.join(2000);
         }
-        realScheduler.close();
     }
 
-    private RelayServer relay() throws IOException {
-        RelayServer s = RelayServer.start(RelayServerConfig.of("127.0.0.1", 0, X25519.generatePrivateKey(),
-                Clock.system(), realScheduler));
-        closeMe.add(s);
-        return s;
+    private record PacketCopy(Endpoint source, byte[] bytes) {
     }
 
-    private static RelayMap.RelayRegion region(int id, String code, RelayServer s) {
-        return new RelayMap.RelayRegion(id, code, null, List.of(new RelayMap.RelayNode(code + "1", null,
-                "127.0.0.1", null, s.address().getPort(), 0, false)));
-    }
-
-    private RelayClientLinks links(PrivateKey k, RelayMap map, LinkedBlockingQueue<Got> inbox, Clock clock,
-                                   dev.warren.wire.time.Scheduler sched, RelayClientLinks.ClientFactory f) {
-        RelayClientLinks l = new RelayClientLinks(k, null, clock, sched, f);
-        l.start((region, src, b, off, len) -> inbox.add(new Got(region, src,
-                java.util.Arrays.copyOfRange(b, off, off + len))));
-        l.setRelayMap(map);
-        closeMe.add(l);
-        return l;
+    private static Side side(ExecutorScheduler sched, RelayMap map) throws IOException {
+        PrivateKey k = X25519.generatePrivateKey();
+        NodeKey nk = NodeKey.of(X25519.publicKey(k));
+        RelayClientLinks links = new RelayClientLinks(k, null, Clock.system(), sched);
+        MagicSock s = new MagicSock(new MagicSock.Config(nk, new DatagramChannelBind(), links, Clock.system(), sched,
+                () -> List.of(InetAddress.ofLiteral("192.0.2.77")), null, null));
+        s.setRelayMap(map);
+        Bind.Opened o = s.bind().open(0);
+        LinkedBlockingQueue<PacketCopy> got = new LinkedBlockingQueue<>();
+        Bind.Receiver relayReceiver = o.receivers().getLast();
+        Thread t = Thread.ofVirtual().start(() -> {
+            PacketBuffer[] bufs = {PacketBuffer.allocate(2048)};
+            while (true) {
+                try {
+                    if (relayReceiver.receive(bufs, 1) == 1) {
+                        got.add(new PacketCopy(bufs[0].source(), bufs[0].toByteArray()));
+                    }
+                } catch (ClosedChannelException e) {
+                    return;
+                } catch (IOException e) {
+                    // keep reading
+                }
+            }
+        });
+        return new Side(nk, s, links, got, t);
     }
 
     @Test
-    void packetsCrossARegionAndPingMeasuresIt() throws Exception {
-        RelayServer s = relay();
-        RelayMap map = new RelayMap(List.of(region(1, "lab", s)));
-        PrivateKey ka = X25519.generatePrivateKey();
-        PrivateKey kb = X25519.generatePrivateKey();
-        LinkedBlockingQueue<Got> inA = new LinkedBlockingQueue<>();
-        LinkedBlockingQueue<Got> inB = new LinkedBlockingQueue<>();
-        RelayClientLinks a = links(ka, map, inA, Clock.system(), realScheduler, RelayClient::start);
-        RelayClientLinks b = links(kb, map, inB, Clock.system(), realScheduler, RelayClient::start);
-        b.setHome(1); // b connects at once, so it can be reached
-        assertTrue(a.ping(1, Duration.ofSeconds(5)).compareTo(Duration.ofSeconds(5)) < 0);
-        assertTrue(b.ping(1, Duration.ofSeconds(5)).toNanos() >= 0);
-        byte[] payload = "hello over the relay".getBytes();
-        Got g = null;
-        for (int i = 0; i < 50 && g == null; i++) { // until b's admission finished on the relay
-            assertTrue(a.send(1, X25519.publicKey(kb), payload, 0, payload.length));
-            g = inB.poll(100, TimeUnit.MILLISECONDS);
+    void packetsCrossARealRelayAndTheRegionBecomesHome() throws Exception {
+        try (ExecutorScheduler sched = new ExecutorScheduler("relay-links-test");
+             RelayServer server = RelayServer.start(RelayServerConfig.of("127.0.0.1", 0, X25519.generatePrivateKey(),
+                     Clock.system(), sched))) {
+            RelayMap map = new RelayMap(List.of(new RelayMap.RelayRegion(7, "lo", "loopback", List.of(
+                    new RelayMap.RelayNode("lo1", "localhost", "127.0.0.1", null, server.address().getPort(), 0,
+                            false)))));
+            try (Side a = side(sched, map); Side b = side(sched, map)) {
+                b.sock().netcheck().get(10, TimeUnit.SECONDS);
+                // A sends at once: its link to region 7 may still be dialling; the packet must wait, not vanish
+                a.sock().setPeers(List.of(new PeerSpec(b.key(), b.sock().discoKey(), 7, List.of())));
+                b.sock().setPeers(List.of(new PeerSpec(a.key(), a.sock().discoKey(), 7, List.of())));
+                PacketBuffer early = PacketBuffer.allocate(64);
+                early.putByte(0, 4);
+                early.putIntLE(16, 0x99);
+                early.set(0, 32);
+                a.sock().bind().send(new PacketBuffer[]{early}, 0, 1, a.sock().endpointOf(b.key()));
+                PacketCopy e = b.got().poll(5, TimeUnit.SECONDS);
+                assertNotNull(e, "the first packet was lost while the relay link connected");
+                assertEquals(0x99, java.nio.ByteBuffer.wrap(e.bytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getInt(16));
+                NetcheckReport r = a.sock().netcheck().get(10, TimeUnit.SECONDS);
+                assertFalse(r.udp());
+                assertEquals(7, r.preferredRegion(), r.toText());
+                assertEquals("relay", r.regions().getFirst().via());
+                assertEquals(List.of(7), a.links().openRegions());
+                PacketBuffer p = PacketBuffer.allocate(64);
+                p.putByte(0, 4);
+                p.putIntLE(16, 0x1234);
+                p.set(0, 32);
+                a.sock().bind().send(new PacketBuffer[]{p}, 0, 1, a.sock().endpointOf(b.key()));
+                PacketCopy c = b.got().poll(5, TimeUnit.SECONDS);
+                assertNotNull(c, "packet did not cross the relay");
+                assertEquals(b.sock().endpointOf(a.key()), c.source());
+                assertEquals(32, c.bytes().length);
+                var pong = a.sock().ping(b.key(), Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
+                assertEquals(null, pong.direct());
+                assertEquals("relay lo", a.sock().pathOf(b.key()).describe());
+                assertEquals("lo", pong.relayCode());
+                assertTrue(pong.describe().startsWith("pong via relay lo in "), pong.describe());
+                System.out.println("over the real relay: " + pong.describe());
+            }
         }
-        assertNotNull(g, "nothing arrived through the relay");
-        assertEquals(1, g.region());
-        assertEquals(X25519.publicKey(ka), g.src());
-        assertArrayEquals(payload, g.bytes());
-        assertFalse(a.send(2, X25519.publicKey(kb), payload, 0, payload.length), "region 2 is not in the map");
-        IOException e = assertThrows(IOException.class, () -> a.ping(7, Duration.ofMillis(100)));
-        assertTrue(e.getMessage().contains("region 7"), e.getMessage());
     }
 
     @Test
-    void idleLinksCloseHomeStaysNewKeyReconnectsRemovedRegionsClose() throws Exception {
-        RelayServer s1 = relay();
-        RelayServer s2 = relay();
-        RelayMap map = new RelayMap(List.of(region(1, "one", s1), region(2, "two", s2)));
-        FakeClock clock = new FakeClock();
-        ManualScheduler sched = new ManualScheduler(clock);
-        AtomicInteger dials = new AtomicInteger();
-        List<RelayClient> clients = new ArrayList<>();
-        RelayClientLinks.ClientFactory counting = (cfg, l) -> {
-            dials.incrementAndGet();
-            RelayClient c = RelayClient.start(cfg, l);
-            clients.add(c);
-            return c;
-        };
-        RelayClientLinks links = links(X25519.generatePrivateKey(), map, new LinkedBlockingQueue<>(), clock, sched,
-                counting);
-        assertEquals(List.of(), links.openRegions(), "links open on demand only");
-        links.setHome(1);
-        byte[] p = {1, 2, 3};
-        links.send(2, X25519.publicKey(X25519.generatePrivateKey()), p, 0, p.length);
-        assertEquals(List.of(1, 2), links.openRegions());
-        assertEquals(2, dials.get());
-
-        sched.advance(Duration.ofSeconds(45));
-        assertEquals(List.of(1, 2), links.openRegions(), "not idle for a minute yet");
-        sched.advance(Duration.ofSeconds(30));
-        assertEquals(List.of(1), links.openRegions(), "region 2 idle > 60 s is closed, home stays");
-
-        links.setPrivateKey(X25519.generatePrivateKey());
-        assertEquals(List.of(1), links.openRegions(), "home reopened with the new key");
-        assertEquals(3, dials.get());
-
-        links.setRelayMap(new RelayMap(List.of(region(2, "two", s2))));
-        assertEquals(List.of(), links.openRegions(), "home region left the map");
-        links.setHome(2);
-        assertEquals(List.of(2), links.openRegions());
-        assertEquals(2, links.home());
-    }
-
-    @Test
-    void withoutAKeyNothingIsSent() throws Exception {
-        RelayServer s = relay();
-        RelayClientLinks links = links(null, new RelayMap(List.of(region(1, "one", s))), new LinkedBlockingQueue<>(),
-                Clock.system(), realScheduler, RelayClient::start);
-        links.setHome(1);
-        byte[] p = {1};
-        assertFalse(links.send(1, X25519.publicKey(X25519.generatePrivateKey()), p, 0, 1));
-        assertEquals(List.of(), links.openRegions());
-        links.setPrivateKey(X25519.generatePrivateKey());
-        assertEquals(List.of(1), links.openRegions(), "the home link opens once a key exists");
-        assertTrue(links.ping(1, Duration.ofSeconds(5)).toNanos() >= 0);
+    void idleNonHomeLinksCloseAfterAMinuteAndTheHomeStays() throws Exception {
+        try (ExecutorScheduler serverSched = new ExecutorScheduler("relay-links-idle");
+             RelayServer s1 = RelayServer.start(RelayServerConfig.of("127.0.0.1", 0, X25519.generatePrivateKey(),
+                     Clock.system(), serverSched));
+             RelayServer s2 = RelayServer.start(RelayServerConfig.of("127.0.0.1", 0, X25519.generatePrivateKey(),
+                     Clock.system(), serverSched))) {
+            RelayMap map = new RelayMap(List.of(
+                    new RelayMap.RelayRegion(1, "one", null, List.of(new RelayMap.RelayNode("r1", "localhost",
+                            "127.0.0.1", null, s1.address().getPort(), 0, false))),
+                    new RelayMap.RelayRegion(2, "two", null, List.of(new RelayMap.RelayNode("r2", "localhost",
+                            "127.0.0.1", null, s2.address().getPort(), 0, false)))));
+            dev.warren.testing.FakeClock clock = new dev.warren.testing.FakeClock();
+            dev.warren.testing.ManualScheduler sched = new dev.warren.testing.ManualScheduler(clock);
+            RelayClientLinks links = new RelayClientLinks(X25519.generatePrivateKey(), null, clock, sched);
+            links.start((region, src, b, off, len) -> { });
+            links.setRelayMap(map);
+            links.setHome(1);
+            links.send(2, X25519.publicKey(X25519.generatePrivateKey()), new byte[]{4, 0, 0, 0}, 0, 4);
+            assertEquals(java.util.Set.of(1, 2), java.util.Set.copyOf(links.openRegions()));
+            sched.advance(Duration.ofSeconds(45));
+            assertEquals(2, links.openRegions().size(), "closed before a minute idle");
+            sched.advance(Duration.ofSeconds(31));
+            assertEquals(List.of(1), links.openRegions(), "idle non-home link kept, or home closed");
+            links.setRelayMap(new RelayMap(List.of(map.regions().get(1))));
+            assertEquals(List.of(), links.openRegions(), "link to a vanished region kept");
+            assertFalse(links.send(1, X25519.publicKey(X25519.generatePrivateKey()), new byte[4], 0, 4));
+            links.close();
+        }
     }
 }
