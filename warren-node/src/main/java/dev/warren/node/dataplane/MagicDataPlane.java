@@ -8,7 +8,6 @@ import dev.warren.magicsock.PingResult;
 import dev.warren.magicsock.disco.DiscoBox;
 import dev.warren.magicsock.netcheck.NetcheckReport;
 import dev.warren.magicsock.portmap.PortMapper;
-import dev.warren.magicsock.relay.RelayClientLinks;
 import dev.warren.magicsock.relay.RelayLinks;
 import dev.warren.node.DataPlane;
 import dev.warren.node.EndpointSource;
@@ -43,7 +42,8 @@ import java.util.function.Supplier;
  *
  * <pre>
  * engine ── MagicBind ── MagicSock ──┬── UDP bind (WireGuard, disco, STUN)
- *                                     └── RelayClientLinks ── RelayClient per region (TCP/TLS to relays)
+ *                                     └── NodeKeyRelayLinks ── RelayClientLinks for the current node key ──
+ *                                                              RelayClient per region (TCP/TLS to relays)
  * backend network map → setSelf (our node key) + relay links' key → setRelayMap (when changed) → setPeers
  *                       (node key, disco key, home relay, endpoints of every peer with a disco key)
  * engine endpoint of a peer  = MagicSock.endpointOf (its synthetic [100::id]:1); peers without a disco key (older
@@ -69,7 +69,8 @@ public final class MagicDataPlane {
      *
      * @param localAddresses the addresses magicsock offers as endpoints, null = the host's interfaces without the
      *                       TUN ({@link MagicSock#interfaceAddresses})
-     * @param relays         the relay links, null = {@link RelayClientLinks} with the JDK's TLS trust
+     * @param relays         the relay links, null = {@link dev.warren.magicsock.relay.RelayClientLinks} for the
+     *                       node's current node key ({@link NodeKeyRelayLinks}), with the JDK's TLS trust
      * @param portMapping    whether to try PCP / NAT-PMP / UPnP on the default gateway
      * @param watchNetwork   whether to run a {@link NetworkMonitor} on the host's addresses and default routes
      */
@@ -82,7 +83,7 @@ public final class MagicDataPlane {
     }
 
     private final MagicSock sock;
-    private final RelayClientLinks clientLinks;
+    private final NodeKeyRelayLinks clientLinks;
     private final NetworkMonitor monitor;
     private final PrivateKey discoKey;
     private volatile Runnable endpointListener = () -> { };
@@ -93,10 +94,10 @@ public final class MagicDataPlane {
         this.discoKey = X25519.generatePrivateKey();
         RelayLinks links = o.relays();
         if (links == null) {
-            clientLinks = new RelayClientLinks(null, (SSLContext) null, ctx.clock(), ctx.scheduler());
+            clientLinks = new NodeKeyRelayLinks((SSLContext) null, ctx.clock(), ctx.scheduler());
             links = clientLinks;
         } else {
-            clientLinks = o.relays() instanceof RelayClientLinks r ? r : null;
+            clientLinks = null;
         }
         Supplier<List<InetAddress>> local = o.localAddresses() != null ? o.localAddresses()
                 : () -> MagicSock.interfaceAddresses(ctx.tunName());
@@ -123,6 +124,11 @@ public final class MagicDataPlane {
     /** Builds the data plane (tests keep the object to reach its magicsock). */
     public static MagicDataPlane create(DataPlane.Context ctx, Options o) {
         return new MagicDataPlane(ctx, o);
+    }
+
+    /** The regions with an open relay link (tests); empty with links given in the options. */
+    public List<Integer> openRelayRegions() {
+        return clientLinks == null ? List.of() : clientLinks.openRegions();
     }
 
     /** The magicsock underneath. */
