@@ -123,15 +123,20 @@ public final class NetworkMonitor implements AutoCloseable {
      * gives none.
      */
     static List<String> defaultRoutes(Path v4, Path v6) {
+        return defaultRoutes(lines(v4), lines(v6));
+    }
+
+    /** The default routes in the lines of those two files; lines of any other shape are skipped. */
+    static List<String> defaultRoutes(List<String> v4, List<String> v6) {
         List<String> out = new ArrayList<>();
-        for (String line : lines(v4)) {
+        for (String line : v4) {
             String[] f = line.trim().split("\\s+");
             // Iface Destination Gateway Flags RefCnt Use Metric Mask ...
             if (f.length > 7 && f[1].equals("00000000") && f[7].equals("00000000")) {
                 out.add(f[0] + " via " + f[2]);
             }
         }
-        for (String line : lines(v6)) {
+        for (String line : v6) {
             String[] f = line.trim().split("\\s+");
             // dest destlen src srclen nexthop metric refcnt use flags iface
             if (f.length > 9 && f[0].matches("0{32}") && f[1].equals("00") && !f[9].equals("lo")) {
