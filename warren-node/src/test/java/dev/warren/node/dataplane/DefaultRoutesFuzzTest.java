@@ -2,6 +2,7 @@ package dev.warren.node.dataplane;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DefaultRoutesFuzzTest {
     @FuzzTest(maxDuration = "60s")
-    void anyTextParsesWithoutThrowing(String text) {
-        List<String> lines = text.lines().toList();
+    void anyTextParsesWithoutThrowing(byte[] data) {
+        List<String> lines = new String(data, StandardCharsets.UTF_8).lines().toList();
         for (String r : NetworkMonitor.defaultRoutes(lines, lines)) {
             assertTrue(r.matches("\\S+ via \\S+"), r);
         }
