@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -70,7 +71,12 @@ class MagicMeshHarnessTest {
     private RelayServer relay;
     private String authKey;
 
-    private record Node(String name, ChannelTun tun, NodeBackend backend, MagicDataPlane plane) {
+    /**
+     * One node. {@code addresses} is what its magicsock offers as interface addresses and, with them, what its
+     * network monitor sees: changing it is a network change.
+     */
+    private record Node(String name, ChannelTun tun, NodeBackend backend, MagicDataPlane plane,
+                        AtomicReference<List<InetAddress>> addresses) {
         String v4() {
             return backend.status().selfAddresses().stream().filter(a -> a.indexOf(':') < 0).findFirst().orElseThrow();
         }
@@ -107,15 +113,16 @@ class MagicMeshHarnessTest {
         byte[] underlay = IpAddresses.parse("192.0.2." + index);
         InetAddress underlayAddress = InetAddress.getByAddress(underlay);
         ChannelTun tun = new ChannelTun(name);
+        AtomicReference<List<InetAddress>> addresses = new AtomicReference<>(List.of(underlayAddress));
         MagicDataPlane plane = MagicDataPlane.create(new DataPlane.Context(net.bind(underlay), name, Clock.system(),
-                nodeScheduler), new MagicDataPlane.Options(() -> List.of(underlayAddress), null, false, false));
+                nodeScheduler), new MagicDataPlane.Options(addresses::get, null, false, true, addresses::get));
         DataPlane dp = plane.dataPlane();
         NodeBackend b = new NodeBackend(dir.resolve(name), 0, tun, dialers(), uri -> control.publicKey(),
                 Clock.system(), nodeScheduler, null, () -> List.of(underlayAddress), dp);
         closeMe.add(b);
         dp.attach().accept(b);
         b.up(SERVER, authKey, name);
-        return new Node(name, tun, b, plane);
+        return new Node(name, tun, b, plane, addresses);
     }
 
     @AfterEach
@@ -140,6 +147,31 @@ class MagicMeshHarnessTest {
             }
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * A network change (an address appears on a's host): the monitor notices within its 2 s poll, magicsock
+     * rebinds and re-reports its endpoints, and b learns a's new endpoint from control; traffic still flows.
+     */
+    @Test
+    void aNetworkChangeReachesThePeerAsNewEndpoints() throws Exception {
+        start();
+        Node a = node("a", 1);
+        Node b = node("b", 2);
+        // each knows the other's endpoint (before that a first handshake may need WireGuard's 5 s retry)
+        await("b knows a's endpoint", Duration.ofSeconds(20), () -> b.peer("a") != null
+                && b.peer("a").endpoints().stream().anyMatch(e -> e.startsWith("192.0.2.1:")));
+        await("a knows b's endpoint", Duration.ofSeconds(20), () -> a.peer("b") != null
+                && a.peer("b").endpoints().stream().anyMatch(e -> e.startsWith("192.0.2.2:")));
+        deliver(a, b, "before");
+        InetAddress extra = InetAddress.getByAddress(IpAddresses.parse("198.51.100.1"));
+        long t0 = System.nanoTime();
+        a.addresses().set(List.of(a.addresses().get().getFirst(), extra));
+        await("b learns a's new address", Duration.ofSeconds(15), () -> b.peer("a").endpoints().stream()
+                .anyMatch(e -> e.startsWith("198.51.100.1:")));
+        System.out.printf("network change → peer's view: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        deliver(a, b, "after the rebind");
+        deliver(b, a, "and back");
     }
 
     /** One UDP datagram through the tunnel from {@code from} to {@code to}; returns the milliseconds it took. */

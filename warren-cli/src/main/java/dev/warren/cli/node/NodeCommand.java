@@ -50,7 +50,7 @@ public final class NodeCommand implements Callable<Integer> {
         NodeDaemon daemon;
         try {
             DataPlane.Factory plane = noMagicsock ? DataPlane.PLAIN : MagicDataPlane.factory(
-                    new MagicDataPlane.Options(null, null, !noPortMapping, true));
+                    MagicDataPlane.Options.daemon(!noPortMapping));
             daemon = NodeDaemon.start(cfg, plane);
         } catch (IOException e) {
             System.err.println("warren node: " + e.getMessage());

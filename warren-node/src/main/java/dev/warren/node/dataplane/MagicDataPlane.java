@@ -72,13 +72,15 @@ public final class MagicDataPlane {
      * @param relays         the relay links, null = {@link dev.warren.magicsock.relay.RelayClientLinks} for the
      *                       node's current node key ({@link NodeKeyRelayLinks}), with the JDK's TLS trust
      * @param portMapping    whether to try PCP / NAT-PMP / UPnP on the default gateway
-     * @param watchNetwork   whether to run a {@link NetworkMonitor} on the host's addresses and default routes
+     * @param watchNetwork   whether to run a {@link NetworkMonitor}
+     * @param networkState   what the monitor compares, null = the host's addresses and default routes
+     *                       ({@link NetworkMonitor#hostState}); tests give their own
      */
     public record Options(Supplier<List<InetAddress>> localAddresses, RelayLinks relays, boolean portMapping,
-                          boolean watchNetwork) {
-        /** What {@code warren node} uses: real interfaces, real relays, port mapping, network monitor. */
-        public static Options daemon() {
-            return new Options(null, null, true, true);
+                          boolean watchNetwork, Supplier<?> networkState) {
+        /** What {@code warren node} uses: real interfaces, real relays, port mapping (unless told not to), network monitor. */
+        public static Options daemon(boolean portMapping) {
+            return new Options(null, null, portMapping, true, null);
         }
     }
 
@@ -112,8 +114,8 @@ public final class MagicDataPlane {
                 pm, new DiscoBox(discoKey)));
         sock.onEndpointsChanged(eps -> endpointListener.run());
         sock.onHomeRelayChanged(h -> endpointListener.run());
-        this.monitor = o.watchNetwork() ? NetworkMonitor.start(NetworkMonitor.hostState(ctx.tunName()),
-                sock::networkChanged, ctx.scheduler(), NETWORK_POLL) : null;
+        this.monitor = o.watchNetwork() ? NetworkMonitor.start(o.networkState() != null ? o.networkState()
+                : NetworkMonitor.hostState(ctx.tunName()), sock::networkChanged, ctx.scheduler(), NETWORK_POLL) : null;
     }
 
     /** The factory {@code warren node} passes to the daemon. */
