@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link NodeKeyRelayLinks} against a real relay on loopback: nothing is dialled before the node has a key; with a
  * key the home link opens and packets to that key arrive; a new key replaces the links, so packets to the new key
- * arrive and the old key is no longer connected.
+ * arrive and the old key is no longer connected (a peer it sent to hears PeerGone, with the region).
  */
 class NodeKeyRelayLinksTest {
     private final ExecutorScheduler scheduler = new ExecutorScheduler("keyed-links");
@@ -67,17 +67,34 @@ class NodeKeyRelayLinksTest {
             assertTrue(node.ping(3, Duration.ofSeconds(5)).toNanos() >= 0);
 
             PrivateKey pk = X25519.generatePrivateKey();
-            peer.start((region, src, b, off, len) -> { });
+            LinkedBlockingQueue<Got> gone = new LinkedBlockingQueue<>();
+            LinkedBlockingQueue<Got> peerInbox = new LinkedBlockingQueue<>();
+            peer.start(new dev.warren.magicsock.relay.RelayLinks.Receiver() {
+                @Override
+                public void packet(int region, PublicKey src, byte[] b, int off, int len) {
+                    peerInbox.add(new Got(region, src));
+                }
+
+                @Override
+                public void peerGone(int region, PublicKey who) {
+                    gone.add(new Got(region, who));
+                }
+            });
             peer.setRelayMap(map);
             peer.setPrivateKey(pk);
             assertEquals(new Got(3, X25519.publicKey(pk)), sendUntilDelivered(peer, X25519.publicKey(k1), inbox));
 
+            // the relay tells those k1 sent to when k1 leaves
+            assertTrue(node.send(3, X25519.publicKey(pk), p, 0, p.length));
             PrivateKey k2 = X25519.generatePrivateKey();
+            assertEquals(new Got(3, X25519.publicKey(k1)), peerInbox.poll(5, TimeUnit.SECONDS), "routed by the relay");
             node.setPrivateKey(k2);
             assertTrue(node.ping(3, Duration.ofSeconds(5)).toNanos() >= 0, "home redialled with the new key");
             inbox.clear();
             assertEquals(new Got(3, X25519.publicKey(pk)), sendUntilDelivered(peer, X25519.publicKey(k2), inbox));
             assertTrue(waitUntil(() -> !relay.isLocal(X25519.publicKey(k1))), "the old key's link was closed");
+            assertEquals(new Got(3, X25519.publicKey(k1)), gone.poll(5, TimeUnit.SECONDS),
+                    "the relay's PeerGone for the old key reaches the peer's receiver with its region");
             peer.send(3, X25519.publicKey(k1), p, 0, p.length);
             assertNull(inbox.poll(300, TimeUnit.MILLISECONDS), "nothing for the old key");
 
