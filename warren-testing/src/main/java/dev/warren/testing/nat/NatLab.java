@@ -112,9 +112,9 @@ public final class NatLab implements AutoCloseable {
         private Path workDir;
         private long owner = ProcessHandle.current().pid();
         private boolean detached;
-        private final List<String[]> servers = new ArrayList<>();
-        private final List<Object[]> routers = new ArrayList<>();
-        private final List<String[]> hosts = new ArrayList<>();
+        private final List<String> servers = new ArrayList<>();
+        private final List<RouterDecl> routers = new ArrayList<>();
+        private final List<HostDecl> hosts = new ArrayList<>();
 
         private Builder() {
         }
@@ -154,18 +154,18 @@ public final class NatLab implements AutoCloseable {
         }
 
         public Builder server(String name) {
-            servers.add(new String[] {name});
+            servers.add(name);
             return this;
         }
 
         public Builder router(String name, NatKind kind) {
-            routers.add(new Object[] {name, kind});
+            routers.add(new RouterDecl(name, kind));
             return this;
         }
 
         /** A host on {@code router}'s LAN (routers may be declared after their hosts). */
         public Builder host(String name, String router) {
-            hosts.add(new String[] {name, router});
+            hosts.add(new HostDecl(name, router));
             return this;
         }
 
@@ -186,9 +186,9 @@ public final class NatLab implements AutoCloseable {
 
         private void validate() {
             List<String> names = new ArrayList<>();
-            servers.forEach(s -> names.add(s[0]));
-            routers.forEach(r -> names.add((String) r[0]));
-            hosts.forEach(h -> names.add(h[0]));
+            names.addAll(servers);
+            routers.forEach(r -> names.add(r.name()));
+            hosts.forEach(h -> names.add(h.name()));
             for (String n : names) {
                 checkName(n);
                 if (names.indexOf(n) != names.lastIndexOf(n)) {
@@ -196,9 +196,9 @@ public final class NatLab implements AutoCloseable {
                             + "hosts share one name space)");
                 }
             }
-            for (String[] h : hosts) {
-                if (routers.stream().noneMatch(r -> r[0].equals(h[1]))) {
-                    throw new IllegalArgumentException("host '" + h[0] + "' is on router '" + h[1]
+            for (HostDecl h : hosts) {
+                if (routers.stream().noneMatch(r -> r.name().equals(h.router()))) {
+                    throw new IllegalArgumentException("host '" + h.name() + "' is on router '" + h.router()
                             + "', which is not declared");
                 }
             }
@@ -221,7 +221,13 @@ public final class NatLab implements AutoCloseable {
         }
     }
 
-    private synchronized void make(List<String[]> srv, List<Object[]> rtr, List<String[]> hst) throws IOException {
+    private record RouterDecl(String name, NatKind kind) {
+    }
+
+    private record HostDecl(String name, String router) {
+    }
+
+    private synchronized void make(List<String> srv, List<RouterDecl> rtr, List<HostDecl> hst) throws IOException {
         String inet = addNamespace(INET);
         ns(inet, "ip", "link", "add", "br0", "type", "bridge");
         ns(inet, "ip", "addr", "add", INTERNET_GATEWAY + "/24", "dev", "br0");
@@ -229,18 +235,18 @@ public final class NatLab implements AutoCloseable {
         sysctl(inet, "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
                 "net.ipv4.conf.br0.send_redirects=0");
         int i = 1;
-        for (String[] s : srv) {
-            String ns = addNamespace(s[0]);
+        for (String s : srv) {
+            String ns = addNamespace(s);
             String addr = "203.0.113." + i++;
-            plugInternet(ns, s[0], "eth0", addr);
-            servers.put(s[0], new Server(s[0], ns, addr));
+            plugInternet(ns, s, "eth0", addr);
+            servers.put(s, new Server(s, ns, addr));
         }
         int n = 1;
-        for (Object[] r : rtr) {
-            String name = (String) r[0];
+        for (RouterDecl r : rtr) {
+            String name = r.name();
             String ns = addNamespace(name);
             Router router = new Router(name, ns, n, "203.0.113." + (100 + n), "10." + n + ".0.1",
-                    "10." + n + ".0.0/24", (NatKind) r[1]);
+                    "10." + n + ".0.0/24", r.kind());
             n++;
             plugInternet(ns, name, "wan", router.wanAddress());
             ns(ns, "ip", "link", "add", "lan", "type", "bridge");
@@ -252,10 +258,10 @@ public final class NatLab implements AutoCloseable {
             nextHost.put(name, 10);
             applyKind(router, null);
         }
-        for (String[] h : hst) {
-            String ns = addNamespace(h[0]);
-            Host host = new Host(h[0], ns, h[1], null);
-            hosts.put(h[0], plugLan(host, routers.get(h[1])));
+        for (HostDecl h : hst) {
+            String ns = addNamespace(h.name());
+            Host host = new Host(h.name(), ns, h.router(), null);
+            hosts.put(h.name(), plugLan(host, routers.get(h.router())));
         }
         save();
     }
