@@ -19,7 +19,8 @@
 #
 # Output: a table, and bench/results/nat-DATE.tsv and .json (one row per implementation and pair).
 # Implementations: nebula (Debian's nebula: lighthouse with am_relay on lh, hosts use it as relay, punchy on),
-# nebula-norelay (the same hosts without relays: can Nebula punch this pair at all?), warren (not written yet).
+# nebula-norelay (the same hosts without relays: can Nebula punch this pair at all?), warren (control and relay
+# on lh, `warren node` on a and b: see run_warren).
 # upnp:hard is not measured for Nebula: it has no UPnP/NAT-PMP/PCP client, so a UPNP router is EASY to it.
 # Usage (root): bench/nat-bench.sh [--pairs 'easy:easy easy:hard hard:hard'] [--impl 'nebula nebula-norelay warren']
 #               [-t SECS] [--limit SECONDS-TO-WAIT (120)] [--upgrade-limit SECONDS (300)]
@@ -146,7 +147,8 @@ iperf_run() {
     fi
     kill "$server" 2>/dev/null || true
 }
-# UDP packets over 900 bytes that reached the server (relayed data), counted on the internet's bridge.
+# UDP or TCP packets over 900 bytes that reached the server (relayed data: Nebula relays over UDP, Warren over
+# TCP), counted on the internet's bridge.
 relayed_count() {
     ip netns exec "$(ns inet)" nft list counter bridge natbench relayed 2>/dev/null | awk '/packets/ { print $2 }' || echo 0
 }
@@ -156,7 +158,7 @@ table bridge natbench {
     counter relayed { }
     chain forward {
         type filter hook forward priority 0; policy accept;
-        ip daddr $LH meta l4proto udp meta length > 900 counter name "relayed"
+        ip daddr $LH meta l4proto { udp, tcp } meta length > 900 counter name "relayed"
     }
 }
 EOF
@@ -252,13 +254,104 @@ nebula_pair() { # IMPL PAIR RELAY
 }
 
 # ------------------------------------------------------------------------------------------- Warren
-# TO BE WRITTEN once Warren's NAT traversal is merged: the same measurements with a Warren control server
-# (`warren control serve`) and a relay (`warren relay serve`, with STUN) on "lh", `warren node` + `warren up`
-# on a and b, ping to b's Warren address, the same natbench counters. Until then it reports "not yet measured"
-# rather than numbers.
+# The same measurements for Warren, through its CLI as a user runs it: on "lh" a control server (`warren control
+# serve`, port 8080, relay map of one region "lab") and a relay (`warren relay serve`, TCP 443, STUN on UDP 3478,
+# admitting only node keys control knows); on a and b `warren node` with its default magicsock data plane. The
+# clock starts (t0) when both daemons are started, like Nebula's; `warren up` (login with a pre-auth key) and
+# `warren ip` come first, so the ping to b's Warren address starts only after the login: first_reply counts all
+# of that, and the note gives the ping's own start and its time to first reply. The relay is TCP, so relayed data
+# does not move the routers' "direct" counters (UDP only); it is counted on the internet bridge (relayed_count
+# counts TCP to lh too). The note also gives the PATH `warren status --json` shows during iperf3 and after the
+# NAT change, as a cross-check of the counters.
+WARREN=$ROOT/bin/warren
+WLOG=""
+warren_servers() { # starts control and the relay on lh (state in $WLOG); prints the pre-auth key
+    local st=$WLOG/control
+    mkdir -p "$st"
+    cat >"$WLOG/relay-map.json" <<EOF
+{"regions": [{"id": 1, "code": "lab", "name": "NAT bench relay",
+              "nodes": [{"name": "lab1", "host": "$LH", "ipv4": "$LH", "port": 443, "stunPort": 3478, "tls": false}]}]}
+EOF
+    ip netns exec "$(ns lh)" "$WARREN" control serve --listen "$LH:8080" --url "http://$LH:8080" --state "$st" \
+        --relay-map "$WLOG/relay-map.json" >"$WLOG/control.log" 2>&1 &
+    wait_for "$(now)" test -f "$st/control.json" >/dev/null
+    if [ ! -f "$st/control.json" ]; then
+        echo "nat-bench: warren control did not start: $(tail -5 "$WLOG/control.log")" >&2
+        return 1
+    fi
+    ip netns exec "$(ns lh)" "$WARREN" control domain create bench --state "$st" >/dev/null
+    ip netns exec "$(ns lh)" "$WARREN" control relay-token --state "$st" >/dev/null
+    ip netns exec "$(ns lh)" "$WARREN" relay serve --listen "$LH:443" --stun-port 3478 \
+        --control "http://$LH:8080" --control-token "$st/relay.token" >"$WLOG/relay.log" 2>&1 &
+    wait_for "$(now)" warren_relay_ready >/dev/null
+    ip netns exec "$(ns lh)" "$WARREN" control authkey create --domain bench --reusable --preapproved \
+        --state "$st" | tail -1
+}
+warren_relay_ready() {
+    ip netns exec "$(ns lh)" ss -lnt | grep -q "$LH:443 " && ip netns exec "$(ns lh)" ss -lnu | grep -q ":3478 "
+}
+warren_node() { # NODE — starts `warren node` in NODE's namespace
+    mkdir -p "$WLOG/$1"
+    rm -f "$WLOG/$1/warren.sock"
+    ip netns exec "$(ns "$1")" "$WARREN" node --state "$WLOG/$1/state" --socket "$WLOG/$1/warren.sock" \
+        >"$WLOG/$1/node.log" 2>&1 &
+}
+wcli() { local node=$1; shift; "$WARREN" "$@" --socket "$WLOG/$node/warren.sock"; }
+warren_path() { # NODE PEER — the PATH `warren status --json` on NODE shows for PEER (spaces as _)
+    wcli "$1" status --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(next((p.get("path") or "-" for p in s.get("peers", []) if p.get("name") == sys.argv[1]), "(unknown)"))' "$2" \
+        | tr ' ' '_'
+}
+
 run_warren() { # PAIR
-    row warren "$1" "not-yet-measured" "not-yet-measured" "not-yet-measured" "-" "not-yet-measured" \
-        "Warren runner not written yet (NAT traversal not merged)"
+    local pair=$1 first direct mbps=none path=- upgrade=n/a note key t0 tp addr up_a pinger tc
+    lab_up "$pair"
+    relay_counter
+    WLOG=$WORK/$PREFIX-warren
+    mkdir -p "$WLOG"
+    if ! key=$(warren_servers); then
+        lab_down
+        row warren "$pair" none none none - n/a "control or relay did not start (logs in $WLOG)"
+        return
+    fi
+    t0=$(now)
+    warren_node a
+    warren_node b
+    wait_for "$t0" test -S "$WLOG/a/warren.sock" >/dev/null
+    wait_for "$t0" test -S "$WLOG/b/warren.sock" >/dev/null
+    wcli a up --login-server "http://$LH:8080" --auth-key "$key" --hostname a >/dev/null &
+    up_a=$!
+    wcli b up --login-server "http://$LH:8080" --auth-key "$key" --hostname b >/dev/null
+    wait "$up_a"
+    addr=$(wcli b ip -4)
+    : >"$WORK/$PREFIX-ping.log"
+    tp=$(now)
+    ip netns exec "$(ns a)" ping -D -n -i 0.1 -s 1000 -W 1 "$addr" >"$WORK/$PREFIX-ping.log" 2>&1 &
+    pinger=$!
+    wait_for "$t0" has_reply "$WORK/$PREFIX-ping.log" >/dev/null
+    first=$(first_reply "$WORK/$PREFIX-ping.log" "$t0")
+    note="ping started $(awk -v a="$t0" -v b="$tp" 'BEGIN { printf "%.2f", b - a }') s after t0 (login done)"
+    note="$note, first reply $(first_reply "$WORK/$PREFIX-ping.log" "$tp") s after the ping started"
+    if [ "$first" = none ]; then
+        direct=none
+    else
+        direct=$(wait_for "$t0" is_direct)
+        read -r mbps path < <(iperf_run "$addr")
+        note="$note; status a→b after iperf3: $(warren_path a b)"
+    fi
+    if [[ $pair == *hard* ]]; then
+        reset_counters
+        tc=$(now)
+        if [[ ${pair%%:*} == hard ]]; then natlab kind r1 easy; fi
+        if [[ ${pair#*:} == hard ]]; then natlab kind r2 easy; fi
+        upgrade=$(LIMIT=$UPGRADE_LIMIT wait_for "$tc" is_direct)
+        note="$note; status a→b after the NAT change: $(warren_path a b)"
+    fi
+    kill "$pinger" 2>/dev/null || true
+    lab_down   # stops every process in the lab's namespaces
+    row warren "$pair" "$first" "$direct" "$mbps" "$path" "$upgrade" "$note"
 }
 
 # ------------------------------------------------------------------------------------------- run
@@ -271,6 +364,25 @@ done
 
 echo
 column -t -s $'\t' "$TSV"
+# Warren beside Nebula (with relays) per pair, with ratios where both have numbers (throughput: warren/nebula,
+# so > 1 is Warren faster; times: warren/nebula, so < 1 is Warren faster).
+echo
+awk -F'\t' '
+    function num(v) { return v ~ /^[0-9.]+$/ }
+    function ratio(w, n) { return (num(w) && num(n) && n + 0 > 0) ? sprintf("%.2f", w / n) : "-" }
+    NR > 1 { v[$1, $2, "first"] = $3; v[$1, $2, "direct"] = $4; v[$1, $2, "mbps"] = $5; v[$1, $2, "path"] = $6
+             v[$1, $2, "upgrade"] = $7; if (!($2 in seen)) { seen[$2] = 1; pairs[++np] = $2 } }
+    END {
+        printf "%-10s %-14s %10s %10s %8s\n", "pair", "measure", "warren", "nebula", "ratio"
+        for (i = 1; i <= np; i++) {
+            p = pairs[i]
+            if (!(("warren", p, "first") in v) || !(("nebula", p, "first") in v)) continue
+            printf "%-10s %-14s %10s %10s %8s\n", p, "first_reply_s", v["warren", p, "first"], v["nebula", p, "first"], ratio(v["warren", p, "first"], v["nebula", p, "first"])
+            printf "%-10s %-14s %10s %10s %8s\n", p, "direct_s", v["warren", p, "direct"], v["nebula", p, "direct"], ratio(v["warren", p, "direct"], v["nebula", p, "direct"])
+            printf "%-10s %-14s %10s %10s %8s\n", p, "tcp_mbps", v["warren", p, "mbps"] "/" v["warren", p, "path"], v["nebula", p, "mbps"] "/" v["nebula", p, "path"], ratio(v["warren", p, "mbps"], v["nebula", p, "mbps"])
+            printf "%-10s %-14s %10s %10s %8s\n", p, "upgrade_s", v["warren", p, "upgrade"], v["nebula", p, "upgrade"], ratio(v["warren", p, "upgrade"], v["nebula", p, "upgrade"])
+        }
+    }' "$TSV"
 awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i; next }
     { printf "%s  {", (NR == 2 ? "[" : ","); for (i = 1; i <= NF; i++) {
         v = $i; q = (v ~ /^[0-9.]+$/) ? v : "\"" v "\""; printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], q }

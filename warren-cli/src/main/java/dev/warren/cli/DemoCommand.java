@@ -19,12 +19,15 @@ import java.util.concurrent.CountDownLatch;
  * {@code warren demo}: a whole Warren network on one simulated LAN, started the way a user deploys it.
  *
  * <pre>
- * 1. a LAN namespace with a bridge; the control server in its own namespace at 10.77.0.1:8080 (SQLite state)
+ * 1. a LAN namespace with a bridge; in its own namespace `warren relay serve` at 10.77.0.1:8443 (STUN 3478) and
+ *    the control server at 10.77.0.1:8080 (SQLite state) with a relay map naming that relay (region "lan")
  * 2. `warren control domain create demo`, `warren control authkey create --domain demo --reusable`
- * 3. three devices (alpha, bravo, charlie), each a namespace on the LAN running `warren node`
+ * 3. three devices (alpha, bravo, charlie), each a namespace on the LAN running `warren node` (magicsock)
  * 4. `warren up --login-server … --auth-key …` on each; wait until every node sees the other two
- * 5. `warren status` of alpha; a ping matrix over Warren's IPv4 and IPv6 addresses (kernel ping through each TUN)
- * 6. stay up until Ctrl-C (or exit with --once, status 1 if a pair cannot reach another); remove everything
+ * 5. `warren status` of alpha; a ping matrix over Warren's IPv4 and IPv6 addresses (kernel ping through each TUN);
+ *    `warren status` again once alpha's paths are direct (PATH column), `warren netcheck` on alpha
+ * 6. stay up until Ctrl-C (or exit with --once, status 1 if a pair cannot reach another or a path never went
+ *    direct); remove everything
  * </pre>
  *
  * With {@code --wg} it shows the WireGuard engine alone instead: two namespaces, {@code warren wg} in each (or
@@ -32,9 +35,9 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "demo",
         description = {"Show a Warren network at work in network namespaces (needs root).",
-                "Starts a control server, creates a domain and a pre-auth key, starts three nodes on a simulated",
-                "LAN, logs them in, prints the status table and a ping matrix over Warren's IPv4 and IPv6",
-                "addresses, and removes everything it made on Ctrl-C."},
+                "Starts a relay and a control server, creates a domain and a pre-auth key, starts three nodes on a",
+                "simulated LAN, logs them in, prints the status table (PATH: direct or through the relay), a ping",
+                "matrix over Warren's IPv4 and IPv6 addresses and a netcheck, and removes everything on Ctrl-C."},
         mixinStandardHelpOptions = true, versionProvider = Version.class)
 final class DemoCommand implements Callable<Integer> {
     private static final List<String> NAMES = List.of("alpha", "bravo", "charlie");
@@ -81,9 +84,12 @@ final class DemoCommand implements Callable<Integer> {
             }, "demo-cleanup");
             Runtime.getRuntime().addShutdownHook(onExit);
             MeshLab lab = new MeshLab(netns, launcher, work);
+            step("relay: warren relay serve --listen " + MeshLab.CONTROL_ADDR + ":" + MeshLab.RELAY_PORT
+                    + " --stun-port " + MeshLab.RELAY_STUN_PORT + " (in namespace " + netns.prefix() + "-ctl)");
             step("control server: warren control serve --listen " + MeshLab.CONTROL_ADDR + ":" + MeshLab.CONTROL_PORT
-                    + " (in namespace " + netns.prefix() + "-ctl, state in " + work.resolve("control") + ")");
-            MeshLab.Control control = lab.startControl(Duration.ofSeconds(60));
+                    + " --relay-map relay-map.json (region 1 \"lan\" = that relay; state in "
+                    + work.resolve("control") + ")");
+            MeshLab.Control control = lab.startControl(Duration.ofSeconds(60), true);
             step("warren control domain create demo");
             control.createDomain("demo");
             step("warren control authkey create --domain demo --reusable");
@@ -110,11 +116,25 @@ final class DemoCommand implements Callable<Integer> {
             ok = pingMatrix(nodes, addrs);
             System.out.println();
             MeshLab.Node a = nodes.getFirst();
+            System.out.println("$ warren status   (on alpha, once disco has proven the direct paths)");
+            String paths = waitForDirectPaths(a, nodes.size() - 1);
+            System.out.print(paths);
+            boolean direct = directPaths(paths) == nodes.size() - 1;
+            if (!direct) {
+                System.out.println("(not every path went direct within 20 s)");
+            }
+            ok &= direct;
+            System.out.println();
+            System.out.println("$ warren netcheck   (on alpha)");
+            Netns.Result nc = a.cli("netcheck");
+            System.out.print(nc.output());
+            ok &= nc.ok();
+            System.out.println();
             System.out.println("$ warren ping " + nodes.get(1).name() + "   (on alpha)");
             System.out.print(a.cli("ping", "-c", "2", nodes.get(1).name()).output());
             System.out.println();
-            System.out.println(ok ? "Every node reaches every other over Warren, IPv4 and IPv6."
-                    : "Some pairs could not reach each other; logs are in " + work);
+            System.out.println(ok ? "Every node reaches every other over Warren, IPv4 and IPv6, on direct paths."
+                    : "Some pairs could not reach each other (or not directly); logs are in " + work);
             if (!once) {
                 System.out.println("The network stays up. Try, in another terminal:");
                 System.out.println("  bin/warren status --socket " + a.socket());
@@ -151,6 +171,25 @@ final class DemoCommand implements Callable<Integer> {
             Thread.sleep(200);
         }
         return out;
+    }
+
+    /** Status of {@code n} once {@code peers} rows show a direct PATH, or the last status after 20 s. */
+    private static String waitForDirectPaths(MeshLab.Node n, int peers) throws IOException, InterruptedException {
+        String out = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            Netns.Result r = n.cli("status");
+            out = r.output();
+            if (r.ok() && directPaths(out) >= peers) {
+                return out;
+            }
+            Thread.sleep(500);
+        }
+        return out;
+    }
+
+    private static long directPaths(String status) {
+        return status.lines().filter(l -> l.matches(".*\\sdirect \\S+:\\d+\\s.*")).count();
     }
 
     private static boolean pingMatrix(List<MeshLab.Node> nodes, List<String[]> addrs) throws IOException {

@@ -46,6 +46,21 @@ class ArchitectureTest {
     }
 
     @Test
+    void theEngineNeverSeesMagicsockRelaysOrTheNode() {
+        noClasses().that().resideInAPackage("dev.warren.wireguard..").should().dependOnClassesThat()
+                .resideInAnyPackage("dev.warren.magicsock..", "dev.warren.relay..", "dev.warren.node..",
+                        "dev.warren.control..")
+                .check(classes);
+    }
+
+    @Test
+    void magicsockKnowsNothingOfTheEngineOrTheNode() {
+        noClasses().that().resideInAPackage("dev.warren.magicsock..").should().dependOnClassesThat()
+                .resideInAnyPackage("dev.warren.wireguard..", "dev.warren.node..", "dev.warren.control..")
+                .check(classes);
+    }
+
+    @Test
     void netKnowsNothingOfWireGuard() {
         noClasses().that().resideInAPackage("dev.warren.net..").should().dependOnClassesThat()
                 .resideInAnyPackage("dev.warren.wireguard..", "dev.warren.crypto..", "dev.warren.cli..")

@@ -78,7 +78,8 @@ public final class MagicSock implements AutoCloseable {
     /**
      * How a magicsock is built.
      *
-     * @param self            our node key (the relay and peers know us by it)
+     * @param self            our node key (the relay and peers know us by it); null until the node has one (a
+     *                        node before its first login has no peers), then set with {@link MagicSock#setSelf}
      * @param udp             the real UDP bind (DatagramChannelBind, LinuxUdpBind, or a test network)
      * @param relays          the relay links
      * @param clock           time
@@ -91,8 +92,8 @@ public final class MagicSock implements AutoCloseable {
     public record Config(NodeKey self, Bind udp, RelayLinks relays, Clock clock, Scheduler scheduler,
                          Supplier<List<InetAddress>> localAddresses, PortMapper portMapper, DiscoBox disco) {
         public Config {
-            if (self == null || udp == null || relays == null || clock == null || scheduler == null) {
-                throw new IllegalArgumentException("magicsock config needs self, udp, relays, clock and scheduler");
+            if (udp == null || relays == null || clock == null || scheduler == null) {
+                throw new IllegalArgumentException("magicsock config needs udp, relays, clock and scheduler");
             }
         }
     }
@@ -130,6 +131,8 @@ public final class MagicSock implements AutoCloseable {
     /** Addresses disco verified, → peer. Concurrent map; entries only for peers in {@link #peers}. */
     private final Map<Endpoint, Peer> verified = new ConcurrentHashMap<>();
     private volatile RelayMap relayMap = new RelayMap(null);
+    // guarded by lock (written); our node key, carried in disco pings
+    private volatile NodeKey self;
     private volatile int homeRelay;
     /** Serializes endpoint recomputation and listener calls; never held with {@code lock}. */
     private final Object endpointsLock = new Object();
@@ -148,6 +151,7 @@ public final class MagicSock implements AutoCloseable {
     public MagicSock(Config config) {
         this.config = config;
         this.disco = config.disco() != null ? config.disco() : DiscoBox.generate();
+        this.self = config.self();
         this.bind = new MagicBind(this, config.udp());
         this.netcheck = new Netcheck(config.clock(), config.scheduler(), this::sendStun, config.relays(),
                 config.portMapper() == null ? null : () -> config.portMapper().probe());
@@ -174,6 +178,10 @@ public final class MagicSock implements AutoCloseable {
     public void setPeers(List<PeerSpec> specs) {
         List<Peer> removed = new ArrayList<>();
         synchronized (lock) {
+            if (self == null && !specs.isEmpty()) {
+                throw new IllegalStateException("magicsock has no node key yet (setSelf) but was given "
+                        + specs.size() + " peers");
+            }
             Set<NodeKey> seen = new LinkedHashSet<>();
             for (PeerSpec s : specs) {
                 if (!seen.add(s.nodeKey())) {
@@ -190,7 +198,7 @@ public final class MagicSock implements AutoCloseable {
                 Peer p = old.byNodeKey().get(s.nodeKey());
                 if (p == null) {
                     Endpoint magic = magicByNode.computeIfAbsent(s.nodeKey(), k -> magicEndpoint(nextMagicId++));
-                    p = new Peer(s.nodeKey(), magic, new PeerPaths(config.clock(), config.self(), s.nodeKey(),
+                    p = new Peer(s.nodeKey(), magic, new PeerPaths(config.clock(), self, s.nodeKey(),
                             s.discoKey(), s.homeRelay(), () -> endpoints), new HeartbeatTimer());
                 }
                 p.paths().update(s.discoKey(), s.homeRelay(), s.endpoints());
@@ -216,6 +224,32 @@ public final class MagicSock implements AutoCloseable {
             }
             verified.values().removeIf(v -> v == p);
         }
+    }
+
+    /**
+     * Our node key changed (first login, re-login, key renewal). Every peer's path state is dropped (its pings
+     * carried the old key, and the engine's sessions die with the key anyway); each peer keeps its synthetic
+     * endpoint and comes back with the next {@link #setPeers}.
+     */
+    public void setSelf(NodeKey key) {
+        List<Peer> dropped;
+        synchronized (lock) {
+            if (java.util.Objects.equals(key, self)) {
+                return;
+            }
+            self = key;
+            dropped = List.copyOf(peers.byNodeKey().values());
+            peers = Peers.EMPTY;
+        }
+        for (Peer p : dropped) {
+            synchronized (p.timer()) {
+                p.timer().removed = true;
+                if (p.timer().task != null) {
+                    p.timer().task.cancel();
+                }
+            }
+        }
+        verified.clear();
     }
 
     /** The synthetic endpoint the engine should use for {@code peer}, or null if it is not a peer. */

@@ -89,6 +89,15 @@ public final class LocalApiClient {
         return JSON.treeToValue(call(r, p -> { }), PingResult.class);
     }
 
+    /**
+     * Runs a netcheck in the daemon (magicsock's STUN probes, port-mapping probes and relay latencies) and returns
+     * its report as JSON: udp, ipv4, ipv6, globalV4, globalV6, mappingVariesByDestIP, upnp, pmp, pcp, regions
+     * (id, code, latencyMs, via) and preferredRegion.
+     */
+    public JsonNode netcheck(Duration timeout) throws IOException {
+        return call(request("netcheck").put("timeoutMillis", timeout.toMillis()), p -> { });
+    }
+
     /** The peer owning {@code address}, or empty when none does. */
     public Optional<PeerInfo> whois(String address) throws IOException {
         ObjectNode r = request("whois").put("address", address);

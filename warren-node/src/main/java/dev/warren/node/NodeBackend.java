@@ -101,8 +101,9 @@ public final class NodeBackend implements AutoCloseable {
     private final LocalAddressSource localAddresses;
     private final EndpointSource endpointSource;
     private final PathProvider paths;
-    private final PrivateKey discoPrivate = X25519.generatePrivateKey();
-    private final DiscoKey discoKey = DiscoKey.of(X25519.publicKey(discoPrivate));
+    private final PrivateKey discoPrivate;
+    private final DiscoKey discoKey;
+    private final DataPlane dataPlane;
     private final SecureRandom rng = new SecureRandom();
     private final TunnelPinger pinger;
 
@@ -170,6 +171,24 @@ public final class NodeBackend implements AutoCloseable {
                        ServerKeyFetcher serverKeys, Clock clock, Scheduler scheduler, AddressConfigurer addresses,
                        LocalAddressSource localAddresses, PathProvider paths, EndpointSource endpointSource)
             throws IOException {
+        this(stateDir, listenPort, tun, dialers, serverKeys, clock, scheduler, addresses, localAddresses,
+                new DataPlane(bind, paths, endpointSource, null));
+    }
+
+    /**
+     * As above, with the whole data plane: its bind, path provider and endpoint source (null parts = the built-in
+     * ones), the engine endpoints it chooses, its disco key, its netcheck and its close hook (run by {@link #close}
+     * after the engine). {@link DataPlane#attach()} is not called here: the caller calls it with this backend.
+     */
+    public NodeBackend(Path stateDir, int listenPort, TunDevice tun, ControlDialerFactory dialers,
+                       ServerKeyFetcher serverKeys, Clock clock, Scheduler scheduler, AddressConfigurer addresses,
+                       LocalAddressSource localAddresses, DataPlane plane) throws IOException {
+        Bind bind = plane.bind();
+        PathProvider paths = plane.paths();
+        EndpointSource endpointSource = plane.endpoints();
+        this.dataPlane = plane;
+        this.discoPrivate = plane.discoKey() != null ? plane.discoKey() : X25519.generatePrivateKey();
+        this.discoKey = DiscoKey.of(X25519.publicKey(discoPrivate));
         this.store = new StateStore(stateDir);
         this.machineKey = store.machineKey();
         this.dialers = Objects.requireNonNull(dialers, "dialers");
@@ -192,7 +211,7 @@ public final class NodeBackend implements AutoCloseable {
             device.close();
             throw new IOException("cannot listen on UDP port " + listenPort + ": " + e.getMessage(), e);
         }
-        this.engine = new EngineSync(device);
+        this.engine = new EngineSync(device, plane.engineEndpoints());
         this.pinger = new TunnelPinger(device, this.tun, clock);
         this.paths = paths != null ? paths : new EnginePaths(device::state, clock, this::icmpPing);
         this.endpointSource = endpointSource != null ? endpointSource
@@ -552,6 +571,27 @@ public final class NodeBackend implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Our node key's private half, or null while logged out: the data plane's relay links identify the node with
+     * it. It never leaves memory through this call: not logged, not sent.
+     */
+    public PrivateKey nodePrivateKey() {
+        return currentNodeKey();
+    }
+
+    /**
+     * {@code warren netcheck}: runs the data plane's netcheck and returns its report as JSON text.
+     *
+     * @throws IOException when the data plane has none (the node runs without magicsock) or it fails
+     */
+    public String netcheck(Duration timeout) throws IOException {
+        DataPlane.Netcheck n = dataPlane.netcheck();
+        if (n == null) {
+            throw new IOException("this node runs without magicsock (warren node --no-magicsock): no netcheck");
+        }
+        return n.run(timeout);
+    }
+
     /** This run's disco key (a new one at every start). */
     public DiscoKey discoKey() {
         return discoKey;
@@ -616,6 +656,11 @@ public final class NodeBackend implements AutoCloseable {
             old.stop();
         }
         device.close();
+        try {
+            dataPlane.onClose().run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the data plane failed: {0}", e.toString());
+        }
     }
 
     // ---- the session ----------------------------------------------------------------------------------------
@@ -770,15 +815,16 @@ public final class NodeBackend implements AutoCloseable {
         if (s != null && s.domain() != null) {
             domain = s.domain();
         }
-        syncEngineLocked();
-        Node self = netmap.self();
-        if (self != null && self.addresses() != null) {
-            setAddressesLocked(List.copyOf(self.addresses()));
-        }
+        // the data plane learns the peers first, so that the engine endpoints it chooses exist for them
         try {
             networkMapListener.accept(networkMapLocked());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "the network map listener failed: {0}", e.toString());
+        }
+        syncEngineLocked();
+        Node self = netmap.self();
+        if (self != null && self.addresses() != null) {
+            setAddressesLocked(List.copyOf(self.addresses()));
         }
     }
 

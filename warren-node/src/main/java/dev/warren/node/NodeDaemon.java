@@ -16,8 +16,9 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * start
  * 1. create TUN {@code tunName}; MTU {@link #MTU}, link up, routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48
- * 2. open the UDP bind on {@code listenPort}, put the {@link DataPlane} over it (magicsock; by default none) and
- *    start the {@link NodeBackend} (the engine) on it
+ * 2. open the UDP bind on {@code listenPort}, put the {@link DataPlane} over it (magicsock for {@code warren node},
+ *    see {@code dev.warren.node.dataplane.MagicDataPlane}; {@link DataPlane#PLAIN} with {@code --no-magicsock})
+ *    and start the {@link NodeBackend} (the engine) on it
  * 3. serve the local API on {@code socketPath} (0600)
  * 4. resume the previous login if the state directory holds one and the node was not taken down
  * close (SIGINT/SIGTERM through the CLI's shutdown hook)
@@ -49,9 +50,14 @@ public final class NodeDaemon implements AutoCloseable {
         this.api = api;
     }
 
-    /** Starts the daemon with the network control transport. */
+    /** Starts the daemon with the network control transport and the plain data plane (no magicsock). */
     public static NodeDaemon start(NodeConfig cfg) throws IOException {
         return start(cfg, ControlTransport.dialers(), ControlTransport.serverKeys());
+    }
+
+    /** Starts the daemon with the network control transport and the given data plane. */
+    public static NodeDaemon start(NodeConfig cfg, DataPlane.Factory dataPlane) throws IOException {
+        return start(cfg, ControlTransport.dialers(), ControlTransport.serverKeys(), dataPlane);
     }
 
     /** Starts the daemon with the given control transport (tests, other transports). */
@@ -76,10 +82,15 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             ip.linkUp(MTU);
             scheduler = new ExecutorScheduler("warren-timers");
-            DataPlane plane = dataPlane.create(Binds.create());
-            backend = new NodeBackend(cfg.stateDir(), cfg.listenPort(), tun, plane.bind(), dialers, serverKeys,
-                    cfg.clock(), scheduler, ip::setAddresses, () -> LocalAddresses.list(tun.name()), plane.paths(),
-                    plane.endpoints());
+            DataPlane plane = dataPlane.create(new DataPlane.Context(Binds.create(), tun.name(), cfg.clock(),
+                    scheduler));
+            try {
+                backend = new NodeBackend(cfg.stateDir(), cfg.listenPort(), tun, dialers, serverKeys, cfg.clock(),
+                        scheduler, ip::setAddresses, () -> LocalAddresses.list(tun.name()), plane);
+            } catch (IOException | RuntimeException e) {
+                plane.onClose().run();
+                throw e;
+            }
             plane.attach().accept(backend);
             LocalApiServer api = LocalApiServer.start(cfg.socketPath(), backend);
             NodeDaemon d = new NodeDaemon(cfg, tun, scheduler, backend, api);

@@ -46,7 +46,7 @@ public final class LabMain {
         java.util.concurrent.atomic.AtomicReference<NodeBackend> attached = new java.util.concurrent.atomic.AtomicReference<>();
         NodeDaemon daemon = NodeDaemon.start(new NodeConfig(state, tunName, 0, socket, Clock.system()),
                 ControlTransport.dialers(), ControlTransport.serverKeys(),
-                udp -> new DataPlane(udp, null, null, attached::set));
+                ctx -> new DataPlane(ctx.udp(), null, null, attached::set));
         step("daemon up on " + daemon.interfaceName());
         check(attached.get() == daemon.backend(), "the data plane was attached to the daemon's backend");
         ExecutorScheduler sched = new ExecutorScheduler("peer-timers");

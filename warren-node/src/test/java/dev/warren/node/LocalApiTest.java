@@ -71,6 +71,13 @@ class LocalApiTest {
                 PingResult timeout = client.ping("b", Duration.ofMillis(100)); // b's host never answers here
                 assertFalse(timeout.replied());
 
+                // the plain data plane has no netcheck: a clear error, nothing else changes
+                IOException noNetcheck = assertThrows(IOException.class, () -> client.netcheck(Duration.ofSeconds(1)));
+                assertTrue(noNetcheck.getMessage().contains("--no-magicsock"), noNetcheck.getMessage());
+                assertEquals("{\"error\":\"timeoutMillis must be 1..60000\"}",
+                        raw(sock, "{\"op\":\"netcheck\",\"timeoutMillis\":0}\n"));
+                assertEquals(BackendState.Running, client.status().state());
+
                 assertEquals(BackendState.Stopped, client.down().state());
                 assertEquals(BackendState.NeedsLogin, client.logout().state());
             }

@@ -137,6 +137,13 @@ final class HandshakeHandler implements PeerTimers.Actions {
         if (!retry) {
             peer.timers.handshakeAttempts.set(0);
         }
+        if (peer.endpoint == null) {
+            // Nowhere to send it: an attempt that sends nothing must not hold the next one back for
+            // REKEY_TIMEOUT, nor start the retry timer. The packet that needs it stays staged; the next packet,
+            // or learning an endpoint, starts the handshake at once.
+            device.drops.count(Drops.Reason.NO_ENDPOINT, 1, peer);
+            return;
+        }
         long now = device.clock.nanoTime();
         synchronized (peer.handshake) {
             if (now - peer.handshake.lastSentHandshake < Protocol.REKEY_TIMEOUT) {

@@ -65,6 +65,28 @@ class DeviceTest {
         }
     }
 
+    @Test
+    void anAttemptWithNowhereToSendDoesNotDelayTheHandshakeOnceThereIsAnEndpoint() throws Exception {
+        try (TwoDevices t = new TwoDevices()) {
+            // B knows A without an endpoint (a node learns a peer from control before magicsock has a path)
+            PublicKey aKey = X25519.publicKey(t.keyA);
+            TwoDevices.applyOrFail(t.b, new SetRequest(null, null, null, false, List.of(
+                    new PeerChange(aKey, true, false, null, null, null, false, List.of(), List.of()))));
+            TwoDevices.applyOrFail(t.b, new SetRequest(null, null, null, false, List.of(
+                    new PeerChange(aKey, false, false, null, null, null, true,
+                            List.of(IpPrefix.parse("10.0.0.1/32")), List.of()))));
+            byte[] early = t.bToA("early");
+            t.tunB.inject(early); // a handshake attempt that has nowhere to go
+            assertNull(t.tunA.take(Duration.ofMillis(200)), "nowhere to send yet");
+            // the endpoint arrives together with persistent keepalive (so not as a bare "endpoint learned")
+            TwoDevices.applyOrFail(t.b, new SetRequest(null, null, null, false, List.of(
+                    new PeerChange(aKey, false, true, null, Endpoint.of(IpAddresses.parse("192.0.2.1"), 51820),
+                            25, false, List.of(), List.of()))));
+            t.advance(Duration.ofMillis(300), Duration.ofMillis(10)); // far less than REKEY_TIMEOUT (5 s)
+            assertArrayEquals(early, t.tunA.take(WAIT), "the waiting packet leaves without a REKEY_TIMEOUT wait");
+        }
+    }
+
     @RepeatedTest(5)
     void crossingInitiationsDoNotStallBothSides() throws Exception {
         try (TwoDevices t = new TwoDevices()) {

@@ -1,6 +1,8 @@
 package dev.warren.cli.node;
 
+import dev.warren.node.DataPlane;
 import dev.warren.node.NodeConfig;
+import dev.warren.node.dataplane.MagicDataPlane;
 import dev.warren.node.NodeDaemon;
 import dev.warren.wire.time.Clock;
 import picocli.CommandLine.Command;
@@ -29,6 +31,13 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "WireGuard UDP port, 0 = random (default: ${DEFAULT-VALUE}).")
     int port = NodeConfig.DEFAULT_PORT;
 
+    @Option(names = "--no-magicsock", description = {"Run without magicsock: no relays, no disco, no STUN; peers are "
+            + "reached only at an endpoint control reported (for debugging; `warren netcheck` is unavailable)."})
+    boolean noMagicsock;
+
+    @Option(names = "--no-port-mapping", description = "Do not ask the gateway for a port mapping (PCP, NAT-PMP, UPnP).")
+    boolean noPortMapping;
+
     @Override
     public Integer call() {
         NodeConfig cfg;
@@ -40,15 +49,18 @@ public final class NodeCommand implements Callable<Integer> {
         }
         NodeDaemon daemon;
         try {
-            daemon = NodeDaemon.start(cfg);
+            DataPlane.Factory plane = noMagicsock ? DataPlane.PLAIN : MagicDataPlane.factory(
+                    MagicDataPlane.Options.daemon(!noPortMapping));
+            daemon = NodeDaemon.start(cfg, plane);
         } catch (IOException e) {
             System.err.println("warren node: " + e.getMessage());
             return 1;
         }
         Thread hook = new Thread(daemon::close, "warren-node-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.printf("warren node: interface %s, UDP port %d, local API on %s, state in %s%n",
-                daemon.interfaceName(), daemon.backend().status().listenPort(), socket, state);
+        System.err.printf("warren node: interface %s, UDP port %d, local API on %s, state in %s%s%n",
+                daemon.interfaceName(), daemon.backend().status().listenPort(), socket, state,
+                noMagicsock ? " (without magicsock)" : "");
         try {
             daemon.awaitTermination();
         } catch (InterruptedException e) {

@@ -96,6 +96,14 @@ public final class RelayClientLinks implements RelayLinks {
             }
         }
 
+        @Override
+        public void peerGone(PublicKey peer, int reason) {
+            Receiver r = receiver;
+            if (r != null) {
+                r.peerGone(region, peer);
+            }
+        }
+
         /** Sends now, or queues until the first connection. */
         boolean send(PublicKey dst, byte[] b, int off, int len) {
             synchronized (this) {

@@ -18,6 +18,13 @@ public interface RelayLinks extends AutoCloseable {
     /** Packets arriving from any region. {@code b[off, off+len)} is only valid during the call. */
     interface Receiver {
         void packet(int region, PublicKey src, byte[] b, int off, int len);
+
+        /**
+         * The relay of {@code region} says {@code peer} is not (or no longer) connected to it: packets sent to it
+         * there are dropped until it reconnects. Default: ignored (the peer's disco pings decide the path).
+         */
+        default void peerGone(int region, PublicKey peer) {
+        }
     }
 
     /** Sets the receiver of incoming packets; called once before any send. */

@@ -1,5 +1,6 @@
 package dev.warren.node.internal;
 
+import dev.warren.node.DataPlane;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.datapath.Endpoint;
 import dev.warren.wire.key.PrivateKey;
@@ -22,7 +23,8 @@ import java.util.Map;
  * <pre>
  * sync(key, peers)
  * 1. desired peers: authorized, not expired, with a node key that is not ours; allowed IPs = allowedIps (or
- *    addresses); endpoint = the reported endpoint that suits us best (see {@link #chooseEndpoint}); keepalive
+ *    addresses); endpoint = the data plane's choice when it has one (magicsock: the peer's synthetic endpoint),
+ *    else the reported endpoint that suits us best (see {@link #chooseEndpoint}); keepalive
  * 2. private key changed → set it (the engine drops every session)
  * 3. peers gone → remove; new peers → create; changed peers → only the changed fields
  * 4. one SetRequest for all of it, so the engine applies the map atomically
@@ -39,11 +41,21 @@ public final class EngineSync {
     }
 
     private final UapiDevice device;
+    private final DataPlane.EngineEndpoints chooser;
     private final Map<PublicKey, Desired> applied = new HashMap<>();
     private PrivateKey appliedKey;
 
     public EngineSync(UapiDevice device) {
+        this(device, null);
+    }
+
+    /**
+     * @param chooser the data plane's endpoint per peer (magicsock's synthetic endpoints), consulted first for each
+     *                peer; null, or a null answer, = {@link #chooseEndpoint} over control's reported endpoints
+     */
+    public EngineSync(UapiDevice device, DataPlane.EngineEndpoints chooser) {
         this.device = device;
+        this.chooser = chooser;
     }
 
     /**
@@ -78,7 +90,10 @@ public final class EngineSync {
             List<String> reported = n.endpoints() == null ? List.of() : List.copyOf(n.endpoints());
             Desired old = applied.get(e.getKey());
             Endpoint ep;
-            if (old != null && old.reported().equals(reported)) {
+            Endpoint chosen = chooser == null ? null : chooser.endpointOf(n.key());
+            if (chosen != null) {
+                ep = chosen;
+            } else if (old != null && old.reported().equals(reported)) {
                 ep = old.endpoint();
             } else if (old != null && old.endpoint() != null && reported.contains(old.endpoint().toString())) {
                 ep = old.endpoint();

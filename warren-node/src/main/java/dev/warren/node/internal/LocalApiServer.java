@@ -31,7 +31,7 @@ import java.util.concurrent.Semaphore;
  * The local API: newline-delimited JSON over a Unix socket, one request per connection.
  *
  * <pre>
- * request   {"op": "up" | "down" | "logout" | "status" | "ip" | "ping" | "whois", ...arguments}\n
+ * request   {"op": "up" | "down" | "logout" | "status" | "ip" | "ping" | "netcheck" | "whois", ...arguments}\n
  * response  zero or more progress lines ({"authUrl": "..."} while an interactive login waits), then exactly one
  *           {"result": ...}\n or {"error": "a sentence"}\n; the server then closes the connection
  * </pre>
@@ -45,6 +45,8 @@ public final class LocalApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("warren.node");
     public static final int MAX_REQUEST = 64 * 1024;
     public static final int MAX_CLIENTS = 64;
+    /** How long {@code netcheck} may take unless the request says otherwise. */
+    public static final Duration NETCHECK_TIMEOUT = Duration.ofSeconds(10);
     static final ObjectMapper JSON = ControlJson.mapper();
 
     private final Path path;
@@ -245,6 +247,13 @@ public final class LocalApiServer implements AutoCloseable {
                 }
                 yield JSON.valueToTree(backend.ping(text(req, "peer", true), Duration.ofMillis(ms)));
             }
+            case "netcheck" -> {
+                long ms = req.path("timeoutMillis").asLong(NETCHECK_TIMEOUT.toMillis());
+                if (ms <= 0 || ms > 60_000) {
+                    throw new BadRequest("timeoutMillis must be 1..60000");
+                }
+                yield JSON.readTree(backend.netcheck(Duration.ofMillis(ms)));
+            }
             case "whois" -> {
                 String a = text(req, "address", true);
                 byte[] ip = IpAddresses.tryParse(a);
@@ -258,7 +267,7 @@ public final class LocalApiServer implements AutoCloseable {
                 yield JSON.valueToTree(p.get());
             }
             default -> throw new BadRequest("unknown op \"" + op
-                    + "\"; expected up, down, logout, status, ip, ping or whois");
+                    + "\"; expected up, down, logout, status, ip, ping, netcheck or whois");
         };
     }
 

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * {@code warren control serve} in its own namespace, {@code warren node} in one namespace per device, and the
  * {@code warren} CLI for everything else. Used by {@code warren demo} and by the lab tests.
  *
- * <p>Layout: a LAN namespace with a bridge ({@link Netns#lan()}); the control server at {@code 10.77.0.1:8080};
+ * <p>Layout: a LAN namespace with a bridge ({@link Netns#lan()}); the control server at {@code 10.77.0.1:8080}
+ * (and, when asked, a relay beside it at {@code 10.77.0.1:8443}, STUN on UDP 3478, region "lan");
  * node {@code i} at {@code 10.77.0.(10+i)}, its state, socket and log under {@code workDir/NAME/}. Each node runs
  * its own TUN {@code warren0} inside its namespace, so the Warren addresses it gets are routed there only.
  *
@@ -25,6 +26,13 @@ public final class MeshLab {
     /** The control server's LAN address and port. */
     public static final String CONTROL_ADDR = "10.77.0.1";
     public static final int CONTROL_PORT = 8080;
+    /** The relay's TCP port (plain HTTP upgrade) and STUN port, beside the control server on its address. */
+    public static final int RELAY_PORT = 8443;
+    public static final int RELAY_STUN_PORT = 3478;
+    /** The relay map naming that relay: region 1, code "lan". */
+    public static final String RELAY_MAP = "{\"regions\": [{\"id\": 1, \"code\": \"lan\", \"name\": \"Demo LAN\","
+            + " \"nodes\": [{\"name\": \"lan1\", \"host\": \"" + CONTROL_ADDR + "\", \"ipv4\": \"" + CONTROL_ADDR
+            + "\", \"port\": " + RELAY_PORT + ", \"stunPort\": " + RELAY_STUN_PORT + ", \"tls\": false}]}]}";
 
     private final Netns netns;
     private final Path warren;
@@ -32,6 +40,7 @@ public final class MeshLab {
     private final String lan;
     private final List<Node> nodes = new ArrayList<>(); // guarded by this
     private Control control; // guarded by this
+    private Process relay; // guarded by this
 
     /**
      * @param warren  the {@code bin/warren} launcher
@@ -54,11 +63,37 @@ public final class MeshLab {
 
     /** Starts the control server (SQLite in its state dir) and waits until it answers. */
     public synchronized Control startControl(Duration timeout) throws IOException, InterruptedException {
+        return startControl(timeout, false);
+    }
+
+    /**
+     * Starts the control server; with {@code withRelay} first {@code warren relay serve} beside it (TCP
+     * {@link #RELAY_PORT}, STUN {@link #RELAY_STUN_PORT}, log {@code workDir/relay/relay.log}) and gives control
+     * {@link #RELAY_MAP} with {@code --relay-map}.
+     */
+    public synchronized Control startControl(Duration timeout, boolean withRelay)
+            throws IOException, InterruptedException {
         String ns = netns.add("ctl");
         netns.attach(lan, ns, "eth0", CONTROL_ADDR + "/24");
-        control = new Control(ns, Files.createDirectories(workDir.resolve("control")));
+        Path relayMap = null;
+        if (withRelay) {
+            Path dir = Files.createDirectories(workDir.resolve("relay"));
+            Path log = dir.resolve("relay.log");
+            relay = spawn(ns, log, "relay", "serve", "--listen", CONTROL_ADDR + ":" + RELAY_PORT, "--stun-port",
+                    Integer.toString(RELAY_STUN_PORT));
+            if (!waitFor(timeout, relay, () -> tail(log).contains("relay listening on"))) {
+                throw new IOException("relay did not start within " + timeout + "; log:\n" + tail(log));
+            }
+            relayMap = Files.writeString(dir.resolve("relay-map.json"), RELAY_MAP);
+        }
+        control = new Control(ns, Files.createDirectories(workDir.resolve("control")), relayMap);
         control.start(timeout);
         return control;
+    }
+
+    /** The relay's log, or null when no relay was started. */
+    public synchronized Path relayLog() {
+        return relay == null ? null : workDir.resolve("relay").resolve("relay.log");
     }
 
     /** Adds a device namespace on the LAN and starts {@code warren node} in it; waits for its local API. */
@@ -131,12 +166,14 @@ public final class MeshLab {
         private final String ns;
         private final Path stateDir;
         private final Path log;
+        private final Path relayMap;
         private Process process; // guarded by MeshLab.this
 
-        Control(String ns, Path stateDir) {
+        Control(String ns, Path stateDir, Path relayMap) {
             this.ns = ns;
             this.stateDir = stateDir;
             this.log = stateDir.resolve("control.log");
+            this.relayMap = relayMap;
         }
 
         public String url() {
@@ -155,8 +192,12 @@ public final class MeshLab {
             synchronized (MeshLab.this) {
                 Path info = stateDir.resolve("control.json");
                 Files.deleteIfExists(info);
-                process = spawn(ns, log, "control", "serve", "--listen", CONTROL_ADDR + ":" + CONTROL_PORT,
-                        "--state", stateDir.toString());
+                List<String> args = new ArrayList<>(List.of("control", "serve", "--listen",
+                        CONTROL_ADDR + ":" + CONTROL_PORT, "--state", stateDir.toString()));
+                if (relayMap != null) {
+                    args.addAll(List.of("--relay-map", relayMap.toString()));
+                }
+                process = spawn(ns, log, args.toArray(String[]::new));
                 if (!waitFor(timeout, process, () -> Files.exists(info))) {
                     throw new IOException("control server did not start within " + timeout + "; log:\n" + tail(log));
                 }
