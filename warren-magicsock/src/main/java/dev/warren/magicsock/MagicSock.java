@@ -58,6 +58,8 @@ import java.util.function.Supplier;
  * selection. WireGuard from other sources passes through with its real source (a peer without disco, or before
  * disco verified the address; the engine may then roam to that address, and the next verified packet roams it
  * back). WireGuard through the relay from a node key that is not a peer is dropped: it has no address to report.
+ * A send to a peer with no path at all (no direct address, no relay region yet) is held, the newest
+ * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears.
  *
  * <p>Threads: the engine's receive threads run the demultiplexer (disco and STUN are handled inline, they are
  * rare); the relay implementation's thread delivers relay packets (disco inline, WireGuard queued for the
@@ -98,8 +100,29 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    /** One peer: its synthetic endpoint and path state. */
-    private record Peer(NodeKey nodeKey, Endpoint magic, PeerPaths paths, HeartbeatTimer timer) {
+    /** One peer: its synthetic endpoint, path state and packets waiting for a path. */
+    private record Peer(NodeKey nodeKey, Endpoint magic, PeerPaths paths, HeartbeatTimer timer, Held held) {
+    }
+
+    /** At most this many WireGuard packets are held per peer that has no path at all (the newest are kept). */
+    static final int MAX_HELD = 8;
+    /** A held packet older than this is dropped (WireGuard retries a handshake after 5 s anyway). */
+    static final long HELD_MAX_AGE_NANOS = 4_000_000_000L;
+
+    /** A held WireGuard packet and when the engine sent it. */
+    private record HeldPacket(byte[] bytes, long at) {
+    }
+
+    /**
+     * WireGuard packets sent to a peer while it had no path at all (no direct address and no relay region: a
+     * peer that just appeared in the map before its netcheck picked a home relay). They go out as soon as a path
+     * appears ({@link #setPeers} gives it a home relay or endpoints, the relay map or links change, a packet
+     * arrives from it through a relay, disco finds a direct path), so the engine's first handshake initiation is
+     * not lost to a 5 s retry.
+     */
+    private static final class Held {
+        // guarded by this
+        final java.util.ArrayDeque<HeldPacket> packets = new java.util.ArrayDeque<>();
     }
 
     /** The heartbeat timer of one peer. */
@@ -199,7 +222,7 @@ public final class MagicSock implements AutoCloseable {
                 if (p == null) {
                     Endpoint magic = magicByNode.computeIfAbsent(s.nodeKey(), k -> magicEndpoint(nextMagicId++));
                     p = new Peer(s.nodeKey(), magic, new PeerPaths(config.clock(), self, s.nodeKey(),
-                            s.discoKey(), s.homeRelay(), () -> endpoints), new HeartbeatTimer());
+                            s.discoKey(), s.homeRelay(), () -> endpoints), new HeartbeatTimer(), new Held());
                 }
                 p.paths().update(s.discoKey(), s.homeRelay(), s.endpoints());
                 byNode.put(s.nodeKey(), p);
@@ -223,7 +246,11 @@ public final class MagicSock implements AutoCloseable {
                 }
             }
             verified.values().removeIf(v -> v == p);
+            synchronized (p.held()) {
+                p.held().packets.clear();
+            }
         }
+        flushAllHeld();
     }
 
     /**
@@ -330,6 +357,7 @@ public final class MagicSock implements AutoCloseable {
         if (bind.isOpen()) {
             restunNow();
         }
+        flushAllHeld();
     }
 
     /** Our home relay region (0 = none yet). */
@@ -571,9 +599,18 @@ public final class MagicSock implements AutoCloseable {
             }
             heartbeat(p);
         }
+        if (!deliver(p, r, bufs, from, count)) {
+            hold(p, bufs, from, count);
+        }
+    }
+
+    /** Sends a batch along {@code r}; false when it had no path at all (no direct address, no relay took it). */
+    private boolean deliver(Peer p, PeerPaths.Route r, PacketBuffer[] bufs, int from, int count) throws IOException {
+        boolean sent = false;
         if (r.direct() != null) {
             try {
                 bind.sendUdp(bufs, from, count, r.directEndpoint());
+                sent = true;
             } catch (IOException e) {
                 if (!r.viaRelay()) {
                     throw e;
@@ -582,12 +619,77 @@ public final class MagicSock implements AutoCloseable {
         }
         if (r.viaRelay()) {
             int region = p.paths().sendRegion();
-            PublicKey dst = p.nodeKey().publicKey();
-            for (int i = from; i < from + count; i++) {
-                byte[] b = bufs[i].toByteArray();
-                config.relays().send(region, dst, b, 0, b.length);
+            if (region != 0) {
+                PublicKey dst = p.nodeKey().publicKey();
+                for (int i = from; i < from + count; i++) {
+                    byte[] b = bufs[i].toByteArray();
+                    sent |= config.relays().send(region, dst, b, 0, b.length);
+                }
             }
         }
+        return sent;
+    }
+
+    /** Keeps the newest {@link #MAX_HELD} packets of a batch that had no path. */
+    private void hold(Peer p, PacketBuffer[] bufs, int from, int count) {
+        long now = config.clock().nanoTime();
+        synchronized (p.held()) {
+            for (int i = from; i < from + count; i++) {
+                if (p.held().packets.size() >= MAX_HELD) {
+                    p.held().packets.pollFirst();
+                }
+                p.held().packets.addLast(new HeldPacket(bufs[i].toByteArray(), now));
+            }
+        }
+    }
+
+    /** Sends every peer's held packets that now have a path. */
+    private void flushAllHeld() {
+        for (Peer p : peers.byNodeKey().values()) {
+            flushHeld(p);
+        }
+    }
+
+    /**
+     * Sends {@code p}'s held packets (those younger than {@link #HELD_MAX_AGE_NANOS}) if it now has a path; when it
+     * still has none they stay held. Never throws.
+     */
+    private void flushHeld(Peer p) {
+        List<HeldPacket> out;
+        long now = config.clock().nanoTime();
+        synchronized (p.held()) {
+            if (p.held().packets.isEmpty()) {
+                return;
+            }
+            p.held().packets.removeIf(h -> now - h.at() > HELD_MAX_AGE_NANOS);
+            if (p.held().packets.isEmpty() || !hasPath(p)) {
+                return;
+            }
+            out = List.copyOf(p.held().packets);
+            p.held().packets.clear();
+        }
+        PacketBuffer[] bufs = new PacketBuffer[out.size()];
+        for (int i = 0; i < bufs.length; i++) {
+            byte[] b = out.get(i).bytes();
+            bufs[i] = PacketBuffer.allocate(b.length);
+            bufs[i].copyFrom(b, 0, 0, b.length);
+            bufs[i].set(0, b.length);
+        }
+        try {
+            PeerPaths.Route r = p.paths().route();
+            if (r.startHeartbeat()) {
+                heartbeat(p);
+            }
+            deliver(p, r, bufs, 0, bufs.length);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "held packets to {0} failed: {1}", p.nodeKey().shortString(),
+                    e.getMessage());
+        }
+    }
+
+    /** Whether {@code p} has any path: a direct address disco found, or a relay region to reach it through. */
+    private static boolean hasPath(Peer p) {
+        return p.paths().sendRegion() != 0 || p.paths().hasBest();
     }
 
     private void heartbeat(Peer p) {
@@ -669,6 +771,7 @@ public final class MagicSock implements AutoCloseable {
             case DiscoMessage.Pong pong -> {
                 if (p.paths().onPong(from, pong.txid()) != null) {
                     remember(src, p);
+                    flushHeld(p);
                 }
             }
             default -> {
@@ -695,6 +798,7 @@ public final class MagicSock implements AutoCloseable {
                 if (p != null) {
                     p.paths().noteRelayRegion(region);
                     bind.relayInbound(p.magic(), Arrays.copyOfRange(b, off, off + len));
+                    flushHeld(p);
                 }
             }
         } catch (RuntimeException e) {
@@ -712,6 +816,7 @@ public final class MagicSock implements AutoCloseable {
             return;
         }
         p.paths().noteRelayRegion(region);
+        flushHeld(p);
         switch (o.message()) {
             case DiscoMessage.Ping ping -> {
                 if (Arrays.equals(ping.senderNodeKey(), p.nodeKey().publicKey().toBytes())) {

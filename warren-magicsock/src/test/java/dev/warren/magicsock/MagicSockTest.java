@@ -185,16 +185,63 @@ class MagicSockTest {
         blocked = true;
         a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 0, List.of(b.address))));
         Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
-        a.sendTo(bAtA, "lost");
+        long relayBefore = a.relay.sent();
+        a.sendTo(bAtA, "held");
         settle();
         assertEquals(0, a.sock.pathOf(b.nodeKey).relayRegion(), "a region was invented");
+        assertEquals(relayBefore, a.relay.sent(), "a packet without any region went to a relay");
         b.sendTo(b.sock.endpointOf(a.nodeKey), "from-b");
         a.awaitPacket("from-b");
         assertEquals(1, a.sock.pathOf(b.nodeKey).relayRegion());
+        // the packet held while there was no path goes out through the region B was seen on
+        b.awaitPacket("held");
         a.sendTo(bAtA, "answer");
         b.awaitPacket("answer");
-        assertTrue(b.received.stream().noneMatch(r -> new String(r.bytes(), 16, r.bytes().length - 16)
-                .equals("lost")), "a packet without any region arrived");
+    }
+
+    @Test
+    void packetsWithoutAnyPathAreHeldAndSentWhenThePeerGetsAHomeRelay() throws Exception {
+        start(true);
+        blocked = true;
+        // B just appeared: control knows neither its home relay nor any endpoint yet
+        a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 0, List.of())));
+        Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
+        long relayBefore = a.relay.sent();
+        for (int i = 0; i < MagicSock.MAX_HELD + 2; i++) {
+            a.sendTo(bAtA, "h" + i);
+        }
+        advance(Duration.ofSeconds(1));
+        assertEquals(relayBefore, a.relay.sent(), "a packet without any path was sent somewhere");
+        assertTrue(b.received.isEmpty(), "a packet without any path arrived");
+
+        // the next map gives B a home relay: the newest MAX_HELD packets go out at once, in order
+        a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 1, List.of())));
+        for (int i = 2; i < MagicSock.MAX_HELD + 2; i++) {
+            assertEquals("h" + i, tag(b.received.poll(5, TimeUnit.SECONDS)), "held packet " + i);
+        }
+        settle();
+        assertTrue(b.received.stream().noneMatch(r -> tag(r).equals("h0") || tag(r).equals("h1")),
+                "more than MAX_HELD packets were held");
+    }
+
+    @Test
+    void heldPacketsExpire() throws Exception {
+        start(true);
+        blocked = true;
+        a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 0, List.of())));
+        Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
+        a.sendTo(bAtA, "stale");
+        advance(Duration.ofNanos(MagicSock.HELD_MAX_AGE_NANOS + 1));
+        a.sendTo(bAtA, "fresh");
+        a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 1, List.of())));
+        assertEquals("fresh", tag(b.received.poll(5, TimeUnit.SECONDS)), "an expired packet was sent first");
+        settle();
+        assertTrue(b.received.isEmpty(), "an expired packet was sent");
+    }
+
+    private static String tag(Node.Received r) {
+        assertNotNull(r, "no packet");
+        return new String(r.bytes(), 16, r.bytes().length - 16);
     }
 
     @Test

@@ -175,6 +175,11 @@ public final class PeerPaths {
         }
     }
 
+    /** Whether disco found a direct address (trusted or not) that data packets would be sent to. */
+    public synchronized boolean hasBest() {
+        return best != null;
+    }
+
     /** Called for every outgoing data batch: where it goes. */
     public synchronized Route route() {
         long now = clock.nanoTime();
