@@ -18,7 +18,6 @@ import dev.warren.wire.time.Clock;
 import dev.warren.wire.time.Scheduler;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -414,7 +413,8 @@ public final class MagicSock implements AutoCloseable {
 
     /**
      * The network changed (address added or removed, default route changed): rebind the socket on the same port,
-     * forget every trusted path, re-STUN and re-report endpoints.
+     * close and re-dial every relay link (home first: a TCP connection from an old address never recovers), forget
+     * every trusted path, re-STUN and re-report endpoints.
      */
     public void networkChanged() {
         try {
@@ -422,12 +422,28 @@ public final class MagicSock implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "magicsock rebind failed: {0}", e.getMessage());
         }
+        config.relays().reconnect();
         verified.clear();
         for (Peer p : peers.byNodeKey().values()) {
             p.paths().forget();
         }
         recomputeEndpoints();
         restunNow();
+        // active peers: ping every candidate and send call-me-maybe now, not at the next heartbeat
+        for (Peer p : peers.byNodeKey().values()) {
+            if (p.paths().snapshot().active()) {
+                boolean running;
+                synchronized (p.timer()) {
+                    running = !p.timer().removed && p.timer().task != null;
+                    if (running) {
+                        p.timer().task.cancel();
+                    }
+                }
+                if (running) {
+                    heartbeat(p);
+                }
+            }
+        }
     }
 
     void opened(int port) {
@@ -524,6 +540,8 @@ public final class MagicSock implements AutoCloseable {
         for (InetAddress a : localAddresses()) {
             eps.add(new InetSocketAddress(a, port));
         }
+        // a peer can never reach us at a loopback, link-local, wildcard or multicast address
+        eps.removeIf(e -> e.getAddress() == null || !advertisable(e.getAddress()));
         List<InetSocketAddress> fresh = List.copyOf(eps);
         // compare, publish and notify under one lock so listeners see the lists in the order they were published
         synchronized (endpointsLock) {
@@ -537,6 +555,12 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
+    /** Whether {@code a} may be offered to peers: not loopback, link-local, wildcard or multicast. */
+    static boolean advertisable(InetAddress a) {
+        return !a.isLoopbackAddress() && !a.isLinkLocalAddress() && !a.isAnyLocalAddress()
+                && !a.isMulticastAddress();
+    }
+
     private List<InetAddress> localAddresses() {
         return config.localAddresses() != null ? config.localAddresses().get() : interfaceAddresses(null);
     }
@@ -545,11 +569,11 @@ public final class MagicSock implements AutoCloseable {
      * This host's interface addresses to offer as endpoints: up interfaces, no multicast or IPv6 link-local, no
      * interface named {@code excludeInterface} (the node's TUN) and no interface holding an address in Warren's
      * overlay prefix fd7a:115c:a1e0::/48 (a Warren TUN whatever its name) — peers must not be told to reach us
-     * through the tunnel itself. Loopback addresses only when nothing else exists.
+     * through the tunnel itself. Never loopback or link-local addresses (a peer cannot reach us there; a host
+     * that has only those offers nothing and is reached through its relay).
      */
     public static List<InetAddress> interfaceAddresses(String excludeInterface) {
         List<InetAddress> out = new ArrayList<>();
-        List<InetAddress> loopback = new ArrayList<>();
         try {
             for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
                 if (!ni.isUp() || ni.getName().equals(excludeInterface)) {
@@ -560,9 +584,7 @@ public final class MagicSock implements AutoCloseable {
                     continue;
                 }
                 for (InetAddress a : addrs) {
-                    if (a.isLoopbackAddress()) {
-                        loopback.add(a);
-                    } else if (!(a instanceof Inet6Address && a.isLinkLocalAddress()) && !a.isMulticastAddress()) {
+                    if (advertisable(a)) {
                         out.add(a);
                     }
                 }
@@ -570,7 +592,7 @@ public final class MagicSock implements AutoCloseable {
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot list interfaces: {0}", e.getMessage());
         }
-        return out.isEmpty() ? loopback : out;
+        return out;
     }
 
     private static final byte[] OVERLAY_V6 = {(byte) 0xfd, 0x7a, 0x11, 0x5c, (byte) 0xa1, (byte) 0xe0};

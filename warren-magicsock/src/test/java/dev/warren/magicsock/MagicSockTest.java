@@ -272,7 +272,9 @@ class MagicSockTest {
         settle();
         await("direct", () -> a.sock.pathOf(b.nodeKey).isDirect());
         int port = a.sock.bind().port();
+        assertEquals(0, a.relay.reconnects());
         a.sock.networkChanged();
+        assertEquals(1, a.relay.reconnects(), "a network change did not re-dial the relay links");
         assertFalse(a.sock.pathOf(b.nodeKey).isDirect(), "trust survived a network change");
         assertEquals(port, a.sock.bind().port(), "rebind changed the port");
         a.sendTo(bAtA, "after");
@@ -313,5 +315,21 @@ class MagicSockTest {
         assertNotNull(b.sock.endpointOf(a.nodeKey));
         InetSocketAddress unused = b.address;
         assertNotNull(unused);
+    }
+
+    @Test
+    void loopbackAndLinkLocalAddressesAreNeverAdvertised() throws Exception {
+        List<java.net.InetAddress> locals = List.of(java.net.InetAddress.ofLiteral("127.0.0.1"),
+                java.net.InetAddress.ofLiteral("::1"), java.net.InetAddress.ofLiteral("fe80::1"),
+                java.net.InetAddress.ofLiteral("169.254.7.7"), java.net.InetAddress.ofLiteral("0.0.0.0"),
+                java.net.InetAddress.ofLiteral("192.0.2.9"));
+        var udp = net.bind(dev.warren.wire.net.IpAddresses.parse("192.0.2.9"));
+        var key = dev.warren.wire.key.NodeKey.of(dev.warren.crypto.X25519.publicKey(
+                dev.warren.crypto.X25519.generatePrivateKey()));
+        try (MagicSock s = new MagicSock(new MagicSock.Config(key, udp, hub.attach(key.publicKey()), clock,
+                scheduler, () -> locals, null, null))) {
+            int port = s.bind().open(41641).port();
+            assertEquals(List.of(new InetSocketAddress("192.0.2.9", port)), s.localEndpoints());
+        }
     }
 }

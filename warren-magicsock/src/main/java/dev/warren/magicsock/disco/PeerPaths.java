@@ -338,10 +338,20 @@ public final class PeerPaths {
         return outcome;
     }
 
-    /** The peer sent its endpoints: add them, forget the ping throttles, ping them all now. */
+    /**
+     * The peer sent its endpoints: add them, forget the ping throttles, ping them all now. A peer only sends
+     * call-me-maybe while it has no trusted path to us; when our trusted address for it is not among its endpoints
+     * it has probably moved (roamed to another network), so that address stops being trusted at once: data goes
+     * through the relay as well as to it until a pong proves it again, instead of into the void for up to
+     * {@link #TRUST_NANOS}. A pong to the ping sent to it restores trust.
+     */
     public synchronized List<Action> onCallMeMaybe(List<InetSocketAddress> endpoints) {
         long now = clock.nanoTime();
         List<Action> out = new ArrayList<>();
+        if (trustedLocked(now) && !endpoints.contains(best.addr())) {
+            trustUntil = now;
+            pingLocked(best.addr(), now, null, out); // if it still works, its pong restores trust in one round trip
+        }
         for (InetSocketAddress e : endpoints) {
             if (e.getPort() == 0 || e.getAddress().isAnyLocalAddress()) {
                 continue;

@@ -105,6 +105,7 @@ public final class InMemoryRelay implements AutoCloseable {
         private volatile int home;
         private final AtomicLong sent = new AtomicLong();
         private final AtomicLong received = new AtomicLong();
+        private final AtomicInteger reconnects = new AtomicInteger();
 
         Link(PublicKey self) {
             this.self = self;
@@ -146,6 +147,17 @@ public final class InMemoryRelay implements AutoCloseable {
                 throw new IOException("relay region " + region + " unreachable");
             }
             return latency.getOrDefault(region, Duration.ZERO);
+        }
+
+        /** Counts the call: an in-memory link has no connection to re-dial. */
+        @Override
+        public void reconnect() {
+            reconnects.incrementAndGet();
+        }
+
+        /** How many times {@link #reconnect} was called. */
+        public int reconnects() {
+            return reconnects.get();
         }
 
         /** Packets this client sent through the relay. */

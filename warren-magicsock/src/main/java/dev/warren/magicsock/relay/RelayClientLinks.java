@@ -55,6 +55,8 @@ public final class RelayClientLinks implements RelayLinks {
     private boolean closed;
     // guarded by lock
     private Scheduler.Task sweep;
+    // guarded by lock: relay clients started (dials), for tests and status
+    private long dials;
     private volatile Receiver receiver;
 
     /**
@@ -198,6 +200,7 @@ public final class RelayClientLinks implements RelayLinks {
         synchronized (l) {
             l.client = RelayClient.start(new RelayClientConfig(l.node, nodePrivateKey, null, tls, clock, scheduler), l);
         }
+        dials++;
         links.put(region, l);
         return l;
     }
@@ -213,6 +216,30 @@ public final class RelayClientLinks implements RelayLinks {
         }
         l.lastUsed = clock.nanoTime();
         return l.send(dst, b, off, len);
+    }
+
+    @Override
+    public void reconnect() {
+        List<RelayClient> old = new ArrayList<>();
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            List<Integer> regions = new ArrayList<>(links.keySet());
+            links.values().forEach(l -> old.add(l.client));
+            links.clear();
+            if (home != 0) {
+                regions.remove(Integer.valueOf(home));
+                Link l = linkLocked(home);
+                if (l != null) {
+                    l.client.notePreferred(true);
+                }
+            }
+            for (int r : regions) {
+                linkLocked(r);
+            }
+        }
+        old.forEach(RelayClient::close);
     }
 
     @Override
@@ -257,6 +284,13 @@ public final class RelayClientLinks implements RelayLinks {
             sweep = scheduler.schedule(this::sweep, SWEEP_NANOS);
         }
         idle.forEach(RelayClient::close);
+    }
+
+    /** How many relay connections were started so far (tests, status). */
+    public long dials() {
+        synchronized (lock) {
+            return dials;
+        }
     }
 
     /** Regions with an open link (tests, status). */

@@ -42,6 +42,13 @@ public interface RelayLinks extends AutoCloseable {
      */
     boolean send(int region, PublicKey dst, byte[] b, int off, int len);
 
+    /**
+     * The host's network changed: close every open link (its TCP connection may be bound to an address the host
+     * no longer has, its send queue stuck) and dial them again, the home region first. Packets sent meanwhile wait
+     * for the new connection as on a first dial.
+     */
+    void reconnect();
+
     /** One round trip to {@code region}'s relay over its link (netcheck when UDP is blocked). */
     Duration ping(int region, Duration timeout) throws IOException;
 

@@ -69,7 +69,13 @@ class PeerPathsPropertiesTest {
                         }
                     }
                 }
-                case 3 -> collect(p.onCallMeMaybe(List.of(ADDRS.get(s.arg() % ADDRS.size()))), pending);
+                case 3 -> {
+                    InetSocketAddress listed = ADDRS.get(s.arg() % ADDRS.size());
+                    collect(p.onCallMeMaybe(List.of(listed)), pending);
+                    if (!listed.equals(trustedAddr)) {
+                        trustedAddr = null; // a call-me-maybe without the trusted address ends its trust
+                    }
+                }
                 case 4 -> clock.advance(Duration.ofMillis(s.millis()));
                 default -> {
                     InetSocketAddress from = ADDRS.get(s.arg() % ADDRS.size());

@@ -169,4 +169,26 @@ class PeerPathsTest {
         assertTrue(paths.route().viaRelay());
         assertNull(paths.snapshot().direct());
     }
+
+    @Test
+    void callMeMaybeWithoutOurTrustedAddressLapsesTrustAndRepingsIt() {
+        paths.update(paths.discoKey(), 3, List.of(ep1));
+        paths.route();
+        paths.onPong(ep1, directPings(paths.heartbeat().actions(), ep1).getFirst().txid());
+        assertFalse(paths.route().viaRelay());
+        // the peer lists ep1: nothing changes
+        paths.onCallMeMaybe(List.of(ep1));
+        assertFalse(paths.route().viaRelay(), "trust lapsed although the peer still lists the address");
+        // the peer roamed: its endpoints no longer include ep1
+        List<PeerPaths.Action> as = paths.onCallMeMaybe(List.of(ep2));
+        PeerPaths.Route r = paths.route();
+        assertTrue(r.viaRelay(), "still trusting an address the roamed peer no longer lists");
+        assertEquals(ep1, r.direct(), "the old address is no longer tried at all");
+        List<DiscoMessage.Ping> back = directPings(as, ep1);
+        assertEquals(1, back.size(), "the old address was not pinged again");
+        assertEquals(1, directPings(as, ep2).size());
+        clock.advance(Duration.ofMillis(10));
+        paths.onPong(ep1, back.getFirst().txid());
+        assertFalse(paths.route().viaRelay(), "a pong from the old address did not restore trust");
+    }
 }

@@ -151,4 +151,42 @@ class RelayClientLinksTest {
             links.close();
         }
     }
+
+    @Test
+    void reconnectClosesEveryLinkAndDialsThemAgain() throws Exception {
+        try (ExecutorScheduler serverSched = new ExecutorScheduler("relay-links-reconnect");
+             RelayServer s1 = RelayServer.start(RelayServerConfig.of("127.0.0.1", 0, X25519.generatePrivateKey(),
+                     Clock.system(), serverSched));
+             RelayServer s2 = RelayServer.start(RelayServerConfig.of("127.0.0.1", 0, X25519.generatePrivateKey(),
+                     Clock.system(), serverSched))) {
+            RelayMap map = new RelayMap(List.of(
+                    new RelayMap.RelayRegion(1, "one", null, List.of(new RelayMap.RelayNode("r1", "localhost",
+                            "127.0.0.1", null, s1.address().getPort(), 0, false))),
+                    new RelayMap.RelayRegion(2, "two", null, List.of(new RelayMap.RelayNode("r2", "localhost",
+                            "127.0.0.1", null, s2.address().getPort(), 0, false)))));
+            dev.warren.testing.FakeClock clock = new dev.warren.testing.FakeClock();
+            dev.warren.testing.ManualScheduler sched = new dev.warren.testing.ManualScheduler(clock);
+            RelayClientLinks links = new RelayClientLinks(X25519.generatePrivateKey(), null, clock, sched);
+            links.start((region, src, b, off, len) -> { });
+            links.setRelayMap(map);
+            links.setHome(1);
+            links.send(2, X25519.publicKey(X25519.generatePrivateKey()), new byte[]{4, 0, 0, 0}, 0, 4);
+            links.ping(1, Duration.ofSeconds(5));
+            links.ping(2, Duration.ofSeconds(5));
+            assertEquals(2, links.dials());
+
+            links.reconnect();
+            assertEquals(4, links.dials(), "not every link was dialled again");
+            assertEquals(java.util.Set.of(1, 2), java.util.Set.copyOf(links.openRegions()));
+            assertNotNull(links.ping(1, Duration.ofSeconds(5)), "the new home link does not work");
+            assertNotNull(links.ping(2, Duration.ofSeconds(5)));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while ((s1.stats().clients() != 1 || s2.stats().clients() != 1) && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, s1.stats().clients(), "the old connection was not closed");
+            assertEquals(1, s2.stats().clients(), "the old connection was not closed");
+            links.close();
+        }
+    }
 }

@@ -21,7 +21,7 @@ import java.util.Objects;
  * <pre>
  * setPrivateKey(k) changed → new RelayClientLinks(k) (receiver, relay map, home re-applied: the home link dials at
  *                            once) → the old set closed; null → no links (sends dropped, ping fails)
- * send / ping              → the current set
+ * send / ping / reconnect  → the current set
  * </pre>
  *
  * <p>Threads: {@link #send} from the engine's threads reads {@code current} (volatile) without locking;
@@ -116,6 +116,14 @@ final class NodeKeyRelayLinks implements RelayLinks {
     public boolean send(int region, PublicKey dst, byte[] b, int off, int len) {
         RelayClientLinks c = current;
         return c != null && c.send(region, dst, b, off, len);
+    }
+
+    @Override
+    public void reconnect() {
+        RelayClientLinks c = current;
+        if (c != null) {
+            c.reconnect();
+        }
     }
 
     @Override
