@@ -73,6 +73,8 @@ public final class MagicSock implements AutoCloseable {
     public static final int MAGIC_PORT = 1;
     static final long RESTUN_MIN_NANOS = 20_000_000_000L;
     static final long RESTUN_MAX_NANOS = 26_000_000_000L;
+    /** Re-STUN interval while an active peer has no trusted direct path (see {@link #restunWhileRelayed}). */
+    static final long RESTUN_RELAYED_NANOS = 3_000_000_000L;
     /** Endpoints older than this are refreshed when a peer becomes active (its call-me-maybe lists them). */
     static final long ENDPOINTS_FRESH_NANOS = 27_000_000_000L;
 
@@ -162,6 +164,8 @@ public final class MagicSock implements AutoCloseable {
     private volatile List<InetSocketAddress> endpoints = List.of();
     private volatile NetcheckReport lastReport;
     private volatile long lastReportAt;
+    /** When the last re-STUN started (Long.MIN_VALUE: never); written by the re-STUN task, read on heartbeats. */
+    private volatile long lastRestunAt = Long.MIN_VALUE;
     private volatile InetSocketAddress portMapped;
     private final List<Consumer<List<InetSocketAddress>>> endpointListeners = new CopyOnWriteArrayList<>();
     private final List<IntConsumer> homeListeners = new CopyOnWriteArrayList<>();
@@ -369,8 +373,9 @@ public final class MagicSock implements AutoCloseable {
     }
 
     /**
-     * Our candidate endpoints, in preference order: port-mapped, STUN-observed (v4, v6; behind a hard NAT also the
-     * public IPv4 with our own port, for a manual port forward), local interfaces with the bound port.
+     * Our candidate endpoints, in preference order: port-mapped, STUN-observed (v4, v6; unless netcheck proved an
+     * easy NAT also the public IPv4 with our own port, for a manual port forward or a port-preserving NAT), local
+     * interfaces with the bound port.
      */
     public List<InetSocketAddress> localEndpoints() {
         return endpoints;
@@ -475,6 +480,7 @@ public final class MagicSock implements AutoCloseable {
         if (!bind.isOpen()) {
             return;
         }
+        lastRestunAt = config.clock().nanoTime();
         if (!relayMap.regions().isEmpty()) {
             netcheck().exceptionally(e -> null);
         }
@@ -490,6 +496,20 @@ public final class MagicSock implements AutoCloseable {
                 }, delay);
             }
         }
+    }
+
+    /**
+     * An active peer has no trusted direct path: our public mapping may have changed (a NAT that was hard became
+     * easy, a NAT rebooted) and only STUN tells us, so re-STUN at most every {@link #RESTUN_RELAYED_NANOS} instead
+     * of every 20–26 s. A changed endpoint list goes to such peers at once (call-me-maybe).
+     */
+    private void restunWhileRelayed() {
+        long now = config.clock().nanoTime();
+        long last = lastRestunAt;
+        if (lastReport != null && last != Long.MIN_VALUE && now - last < RESTUN_RELAYED_NANOS) {
+            return;
+        }
+        restunNow();
     }
 
     private void restunLater() {
@@ -532,16 +552,19 @@ public final class MagicSock implements AutoCloseable {
                     eps.add(Endpoint.parse(g).toInetSocketAddress());
                 }
             }
-            if (Boolean.TRUE.equals(r.mappingVariesByDestIP()) && r.globalV4() != null) {
-                // hard NAT: the STUN port is useless to peers, but a manual port forward of our own port may exist
+            if (!Boolean.FALSE.equals(r.mappingVariesByDestIP()) && r.globalV4() != null) {
+                // hard NAT, or unknown (one STUN server cannot tell): the STUN port may be useless to peers, but a
+                // manual port forward of our own port may exist, and a port-preserving NAT maps our own port to the
+                // same public port — after a NAT change from hard to easy, that candidate works before any re-STUN
                 eps.add(new InetSocketAddress(Endpoint.parse(r.globalV4()).toInetSocketAddress().getAddress(), port));
             }
         }
         for (InetAddress a : localAddresses()) {
-            eps.add(new InetSocketAddress(a, port));
+            // a peer can never reach us at a loopback, link-local, wildcard or multicast interface address
+            if (advertisable(a)) {
+                eps.add(new InetSocketAddress(a, port));
+            }
         }
-        // a peer can never reach us at a loopback, link-local, wildcard or multicast address
-        eps.removeIf(e -> e.getAddress() == null || !advertisable(e.getAddress()));
         List<InetSocketAddress> fresh = List.copyOf(eps);
         // compare, publish and notify under one lock so listeners see the lists in the order they were published
         synchronized (endpointsLock) {
@@ -552,6 +575,10 @@ public final class MagicSock implements AutoCloseable {
             for (Consumer<List<InetSocketAddress>> l : endpointListeners) {
                 l.accept(fresh);
             }
+        }
+        // peers we have no direct path to hear our new endpoints now, not at their next call-me-maybe round
+        for (Peer p : peers.byNodeKey().values()) {
+            perform(p, p.paths().onOurEndpointsChanged());
         }
     }
 
@@ -722,6 +749,9 @@ public final class MagicSock implements AutoCloseable {
         }
         PeerPaths.Heartbeat hb = p.paths().heartbeat();
         perform(p, hb.actions());
+        if (hb.nextDelayNanos() >= 0 && !p.paths().snapshot().hasTrustedDirect()) {
+            restunWhileRelayed();
+        }
         synchronized (p.timer()) {
             // when the peer went idle, a send may already have started the next heartbeat: leave its handle alone
             if (hb.nextDelayNanos() >= 0 && !p.timer().removed) {

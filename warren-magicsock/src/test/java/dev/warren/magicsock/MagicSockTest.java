@@ -264,6 +264,27 @@ class MagicSockTest {
     }
 
     @Test
+    void reStunsEveryThreeSecondsWhileAnActivePeerIsRelayed() throws Exception {
+        start(true);
+        blocked = true; // no direct path: traffic stays on the relay
+        Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
+        var last = a.sock.lastReport();
+        int restuns = 0;
+        for (int i = 0; i < 16; i++) {
+            a.sendTo(bAtA, "r" + i);
+            advance(Duration.ofMillis(500));
+            var now = a.sock.lastReport();
+            if (now != last) {
+                restuns++;
+                last = now;
+            }
+        }
+        // 8 s relayed: a 20–26 s re-STUN would give none; one every 3 s gives at least two
+        assertTrue(restuns >= 2, "only " + restuns + " re-STUNs in 8 s while relayed");
+        assertFalse(a.sock.pathOf(b.nodeKey).isDirect());
+    }
+
+    @Test
     void networkChangeForgetsTrustRebindsAndRediscovers() throws Exception {
         start(true);
         Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
@@ -273,9 +294,11 @@ class MagicSockTest {
         await("direct", () -> a.sock.pathOf(b.nodeKey).isDirect());
         int port = a.sock.bind().port();
         assertEquals(0, a.relay.reconnects());
+        blocked = true; // the network change re-pings at once: keep the answers away to see trust gone
         a.sock.networkChanged();
         assertEquals(1, a.relay.reconnects(), "a network change did not re-dial the relay links");
         assertFalse(a.sock.pathOf(b.nodeKey).isDirect(), "trust survived a network change");
+        blocked = false;
         assertEquals(port, a.sock.bind().port(), "rebind changed the port");
         a.sendTo(bAtA, "after");
         b.awaitPacket("after");

@@ -369,6 +369,26 @@ public final class PeerPaths {
     }
 
     /**
+     * Our endpoints changed (a re-STUN saw a new mapping, the network changed). While the peer is active and we
+     * have no trusted path, tell it at once (call-me-maybe: it pings the new endpoints) and ping every candidate
+     * again, throttles reset — the new mapping may open the path both ways. Otherwise nothing.
+     */
+    public synchronized List<Action> onOurEndpointsChanged() {
+        long now = clock.nanoTime();
+        boolean active = lastSend != Long.MIN_VALUE && now - lastSend <= SESSION_ACTIVE_NANOS;
+        if (!active || trustedLocked(now)) {
+            return List.of();
+        }
+        List<Action> out = new ArrayList<>();
+        for (Candidate c : candidates.values()) {
+            c.lastPing = Long.MIN_VALUE;
+        }
+        lastCallMeMaybe = Long.MIN_VALUE;
+        fullPingLocked(now, out);
+        return out;
+    }
+
+    /**
      * A disco ping requested by a user ({@code warren ping}): to the trusted best address, or else to every
      * candidate and through the relay; the future completes with the first pong.
      */
@@ -453,5 +473,9 @@ public final class PeerPaths {
      */
     public record PathSnapshot(InetSocketAddress direct, long directLatency, int relayRegion, long relayLatency,
                                List<InetSocketAddress> candidates, boolean active) {
+        /** Whether data goes only to a trusted direct address. */
+        public boolean hasTrustedDirect() {
+            return direct != null;
+        }
     }
 }

@@ -191,4 +191,22 @@ class PeerPathsTest {
         paths.onPong(ep1, back.getFirst().txid());
         assertFalse(paths.route().viaRelay(), "a pong from the old address did not restore trust");
     }
+
+    @Test
+    void ourNewEndpointsGoToAnActiveUntrustedPeerAtOnce() {
+        paths.update(paths.discoKey(), 3, List.of(ep1));
+        assertEquals(List.of(), paths.onOurEndpointsChanged(), "an idle peer was told");
+        paths.route();
+        paths.heartbeat(); // pings ep1 and sends call-me-maybe: both throttled for 5 s now
+        clock.advance(Duration.ofMillis(500));
+        List<PeerPaths.Action> as = paths.onOurEndpointsChanged();
+        assertEquals(1, directPings(as, ep1).size(), "candidates not pinged again at once");
+        DiscoMessage.CallMeMaybe cmm = (DiscoMessage.CallMeMaybe) as.stream()
+                .filter(a -> a instanceof PeerPaths.Action.ViaRelay).findFirst().orElseThrow().message();
+        assertEquals(ours, cmm.endpoints());
+        // with a trusted direct path the peer needs nothing
+        clock.advance(Duration.ofMillis(10));
+        paths.onPong(ep1, directPings(as, ep1).getFirst().txid());
+        assertEquals(List.of(), paths.onOurEndpointsChanged(), "a peer on a trusted path was told");
+    }
 }

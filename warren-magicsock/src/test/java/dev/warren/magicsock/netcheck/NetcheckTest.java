@@ -105,6 +105,22 @@ class NetcheckTest {
     }
 
     @Test
+    void oneStunServerCannotTellTheNatSoThePublicAddressWithOurOwnPortIsACandidate() throws Exception {
+        try (StunServer s1 = new StunServer(40003); Rig rig = Rig.start(InetAddress.ofLiteral("192.0.2.51"))) {
+            rig.sock().setRelayMap(new RelayMap(List.of(new RelayMap.RelayRegion(1, "fra", "Frankfurt", List.of(
+                    new RelayMap.RelayNode("fra1", "localhost", "127.0.0.1", null, 443, s1.port(), true))))));
+            NetcheckReport r = rig.sock().netcheck().get(5, TimeUnit.SECONDS);
+            assertEquals(null, r.mappingVariesByDestIP(), "one server cannot tell the mapping behaviour");
+            assertEquals("127.0.0.1:40003", r.globalV4());
+            List<java.net.InetSocketAddress> eps = rig.sock().localEndpoints();
+            assertTrue(eps.contains(new java.net.InetSocketAddress("127.0.0.1", 40003)), eps.toString());
+            // a NAT that turned from hard to easy (port-preserving) maps our own port to the same public port
+            assertTrue(eps.contains(new java.net.InetSocketAddress("127.0.0.1", rig.sock().bind().port())),
+                    "unknown NAT: public IPv4 with our own port missing: " + eps);
+        }
+    }
+
+    @Test
     void serversSeeingTheSameMappingMeanEasyNatAndTheSocketsOwnPort() throws Exception {
         try (StunServer s1 = new StunServer(0); StunServer s2 = new StunServer(0); Rig rig = Rig.start()) {
             rig.sock().setRelayMap(map(s1.port(), s2.port()));
