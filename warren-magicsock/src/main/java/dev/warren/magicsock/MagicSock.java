@@ -475,7 +475,10 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    /** Re-STUN: now, then every random 20–26 s while any peer is active (or no report exists yet). */
+    /**
+     * Re-STUN: now, then every random 20–26 s while any peer is active (or no report exists yet); every
+     * {@link #RESTUN_RELAYED_NANOS} while an active peer is relayed.
+     */
     private void restun() {
         if (!bind.isOpen()) {
             return;
@@ -484,7 +487,8 @@ public final class MagicSock implements AutoCloseable {
         if (!relayMap.regions().isEmpty()) {
             netcheck().exceptionally(e -> null);
         }
-        long delay = ThreadLocalRandom.current().nextLong(RESTUN_MIN_NANOS, RESTUN_MAX_NANOS + 1);
+        long delay = anyActiveRelayed() ? RESTUN_RELAYED_NANOS
+                : ThreadLocalRandom.current().nextLong(RESTUN_MIN_NANOS, RESTUN_MAX_NANOS + 1);
         synchronized (lock) {
             if (!closed) {
                 restunTask = config.scheduler().schedule(() -> {
@@ -524,6 +528,17 @@ public final class MagicSock implements AutoCloseable {
                 }, RESTUN_MIN_NANOS);
             }
         }
+    }
+
+    /** Whether an active peer has no trusted direct path (its traffic goes through a relay). */
+    private boolean anyActiveRelayed() {
+        for (Peer p : peers.byNodeKey().values()) {
+            PeerPaths.PathSnapshot s = p.paths().snapshot();
+            if (s.active() && !s.hasTrustedDirect()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean anyActive() {
