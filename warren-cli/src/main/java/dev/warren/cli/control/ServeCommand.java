@@ -40,31 +40,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " state directory. Without it the saved map (set by 'warren control relay-map set') is used.")
     Path relayMap;
 
-    record HostPort(String host, int port) {
-        static HostPort parse(String s) {
-            int colon = s.lastIndexOf(':');
-            if (colon <= 0 || colon == s.length() - 1) {
-                throw new IllegalArgumentException("--listen '" + s + "' must be HOST:PORT, e.g. 0.0.0.0:8080");
-            }
-            String host = s.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            int port;
-            try {
-                port = Integer.parseInt(s.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--listen '" + s + "': port is not a number");
-            }
-            return new HostPort(host, port);
-        }
-    }
-
     @Override
     public Integer call() {
         ControlServer server;
         try {
-            HostPort hp = HostPort.parse(listen);
+            java.net.InetSocketAddress hp = dev.warren.cli.HostPorts.parse("--listen", listen, "0.0.0.0:8080");
             ControlOptions options = ControlOptions.defaults();
             if (publicUrl != null) {
                 try {
@@ -73,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--url '" + publicUrl + "': " + e.getMessage());
                 }
             }
-            server = ControlServer.start(new ControlServerConfig(hp.host(), hp.port(), state, db, Clock.system(),
+            server = ControlServer.start(new ControlServerConfig(hp.getHostString(), hp.getPort(), state, db, Clock.system(),
                     relayMap),
                     options);
         } catch (IllegalArgumentException | IOException e) {

@@ -190,26 +190,7 @@ public final class RelayServeCommand implements Callable<Integer> {
     }
 
     static InetSocketAddress parseHostPort(String flag, String s) {
-        int colon = s == null ? -1 : s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            throw new IllegalArgumentException(flag + " '" + s + "' must be HOST:PORT, e.g. 0.0.0.0:443 or [::1]:443");
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.contains(":")) {
-            throw new IllegalArgumentException(flag + " '" + s + "': write an IPv6 address in brackets, [::1]:443");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " '" + s + "': port is not a number");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(flag + " '" + s + "': port is outside 0..65535");
-        }
-        return InetSocketAddress.createUnresolved(host, port);
+        return dev.warren.cli.HostPorts.parse(flag, s, "0.0.0.0:443 or [::1]:443");
     }
 
     static byte[] readMeshKey(Path file) throws IOException {

@@ -121,7 +121,9 @@ class ControlCommandTest {
 
     @Test
     void listenParsing() {
-        assertEquals(new ServeCommand.HostPort("::", 8080), ServeCommand.HostPort.parse("[::]:8080"));
-        assertEquals(new ServeCommand.HostPort("0.0.0.0", 0), ServeCommand.HostPort.parse("0.0.0.0:0"));
+        assertEquals(java.net.InetSocketAddress.createUnresolved("::", 8080),
+                dev.warren.cli.HostPorts.parse("--listen", "[::]:8080", "0.0.0.0:8080"));
+        assertEquals(java.net.InetSocketAddress.createUnresolved("0.0.0.0", 0),
+                dev.warren.cli.HostPorts.parse("--listen", "0.0.0.0:0", "0.0.0.0:8080"));
     }
 }
