@@ -65,12 +65,12 @@ class RelayClientTest {
         RelayServerConfig again = new RelayServerConfig(cfg.host(), port, X25519.generatePrivateKey(), null, 0,
                 cfg.meshWith(), null, false, null, cfg.admission(), 0, 0, 100, 32, 32, cfg.handshakeTimeout(),
                 cfg.writeDeadline(), cfg.keepAlive(), cfg.clock(), cfg.scheduler());
-        RelayServer second = null;
+        RelayServer started = null;
         // the clients keep dialling the closed port; Linux may briefly give one of those dials the port itself as
         // its local port (a TCP self-connect), so the restart retries the bind for a moment
-        for (int i = 0; second == null; i++) {
+        for (int i = 0; started == null; i++) {
             try {
-                second = kit.start(again);
+                started = kit.start(again);
             } catch (java.io.IOException e) {
                 if (i >= 40) {
                     throw e;
@@ -78,6 +78,7 @@ class RelayClientTest {
                 Thread.sleep(50);
             }
         }
+        RelayServer second = started;
         a.nextEvent("connected");
         b.nextEvent("connected");
         assertEquals(second.publicKey(), a.client.serverKey());
