@@ -16,11 +16,15 @@ package dev.warren.wire.control;
  *       {@code MapResponse.relayMap} in every full map and in a delta when it changed. Version-1 nodes keep
  *       working: they send neither field (control then shows no disco key and no home relay for them) and ignore
  *       the new ones.</li>
+ *   <li>3 (2026-12-05): access policy. {@code MapResponse.packetFilter}: the node's inbound filter rules
+ *       ({@link dev.warren.wire.filter.FilterRule}), in every full map and in a delta when they changed; the peer
+ *       list holds only the peers the policy lets the node talk to (in either direction). A version-2 node ignores
+ *       the filter and so enforces nothing on what it receives; it still sees only permitted peers.</li>
  * </ul>
  */
 public final class CapabilityVersion {
     /** The version this build speaks. */
-    public static final int CURRENT = 2;
+    public static final int CURRENT = 3;
     /** The oldest client version the server accepts. */
     public static final int MINIMUM = 1;
 

@@ -77,6 +77,27 @@ class ControlJsonTest {
         assertTrue(some.contains("\"discoKey\":\"discokey:0404") && some.contains("\"homeRelay\":2"), some);
     }
 
+    @Test
+    void versionThreePacketFilterRoundTripsWithItsDocumentedJson() throws Exception {
+        var rule = new dev.warren.wire.filter.FilterRule("acls[0]",
+                List.of(dev.warren.wire.net.IpPrefix.parse("100.64.0.0/10"), dev.warren.wire.net.IpPrefix.parse("fd7a::/48")),
+                List.of(), List.of(new dev.warren.wire.filter.PortRange(
+                        dev.warren.wire.net.IpPrefix.parse("100.64.0.7/32"), 22, 22)));
+        MapResponse m = MapResponse.full("s", 1, null, List.of(), null, null, List.of(rule), Instant.EPOCH);
+        String text = new String(ControlJson.encode(m), StandardCharsets.UTF_8);
+        assertTrue(text.contains("\"packetFilter\":[{\"origin\":\"acls[0]\",\"sources\":[\"100.64.0.0/10\","
+                + "\"fd7a::/48\"],\"protocols\":[],\"destinations\":[{\"prefix\":\"100.64.0.7/32\",\"first\":22,"
+                + "\"last\":22}]}]"), text);
+        assertEquals(m, ControlJson.decode(ControlJson.encode(m)));
+        MapResponse empty = MapResponse.full("s", 1, null, List.of(), null, null, List.of(), Instant.EPOCH);
+        assertEquals(List.of(), ((MapResponse) ControlJson.decode(ControlJson.encode(empty))).packetFilter(),
+                "an empty filter (deny all) stays distinct from an absent one");
+        assertEquals(null, ((MapResponse) ControlJson.decode(ControlJson.encode(
+                MapResponse.full("s", 1, null, List.of(), null, null, Instant.EPOCH)))).packetFilter());
+        assertEquals(dev.warren.wire.filter.FilterRule.DEFAULT_PROTOCOLS, rule.effectiveProtocols());
+        assertEquals("100.64.0.7/32:22", rule.destinations().getFirst().toString());
+    }
+
     /** What a capability-version-1 node or server sends still decodes, the new fields absent. */
     @Test
     void versionOneMessagesStillDecode() throws Exception {
