@@ -21,17 +21,27 @@ import java.util.List;
  *   1  u8   version (0)               14  [32] sender's node key
  *   2  body ...                       46  [p]  zero padding (path-MTU probes), ignored on receipt
  *
- * Pong (type 2), 32 bytes            CallMeMaybe (type 3), 2 + 18 × n bytes
+ * Pong (type 2), 32 bytes            CallMeMaybe (type 3), 2 + 18 × n bytes (version 1: 2 + 18 × (n + 1))
  *   2  [12] transaction id of the Ping  2 + 18i  [16] endpoint address (IPv6, IPv4 as ::ffff:a.b.c.d)
  *  14  [16] source address seen         18 + 18i u16  endpoint port
- *  30  u16  source port seen
+ *  30  u16  source port seen            version 1 only, after the n endpoints, the NAT-info entry:
+ *                                       2 + 18n  [16] all zero (the unspecified address ::)
+ *                                      18 + 18n  u16  NAT flags: bit 0 {@link CallMeMaybe#NAT_HARD},
+ *                                                     bit 1 {@link CallMeMaybe#NAT_EASY}, others reserved (0)
  * </pre>
  *
  * A Pong tells the pinger the address its Ping came from, so every Pong is also a free STUN answer. CallMeMaybe
  * lists the sender's candidate endpoints and asks the receiver to ping them all. Decoding checks the minimum size
  * of each type; trailing bytes after a Ping's node key (padding) or a Pong are ignored, so later versions may append
  * fields; a CallMeMaybe body that is not a whole number of endpoints is malformed. Any version is accepted and
- * version 0 is written. Other types decode to {@link Unknown}. Addresses decode as {@link Inet4Address} when
+ * version 0 is written, except for a CallMeMaybe that carries NAT flags (ADR 0015), written as version 1. Other
+ * types decode to {@link Unknown}.
+ *
+ * <p>CallMeMaybe version 1 and old peers: the NAT-info entry has the shape of an endpoint, so a version-0 decoder
+ * reads it as the endpoint {@code [::]:flags}, which every Warren version skips when pinging (unspecified address,
+ * or port 0 when no flag is set). A version-1 decoder takes the last entry as NAT info only when the version is
+ * at least 1 and that entry's address is {@code ::}; otherwise every entry is an endpoint and the flags are
+ * {@link CallMeMaybe#NAT_UNKNOWN} (the sender predates NAT flags). Addresses decode as {@link Inet4Address} when
  * IPv4-mapped; arrays are used as given (not copied) — treat them as immutable.
  */
 public sealed interface DiscoMessage {
@@ -116,26 +126,57 @@ public sealed interface DiscoMessage {
         }
     }
 
-    /** The sender's candidate endpoints; the receiver should ping each of them. */
-    record CallMeMaybe(List<InetSocketAddress> endpoints) implements DiscoMessage {
+    /**
+     * The sender's candidate endpoints; the receiver should ping each of them. {@code natFlags} says what the
+     * sender's netcheck learned about its NAT ({@link #NAT_HARD}, {@link #NAT_EASY}, or 0 when it does not know),
+     * or is {@link #NAT_UNKNOWN} for a sender that predates NAT flags (version 0, no NAT-info entry).
+     */
+    record CallMeMaybe(List<InetSocketAddress> endpoints, int natFlags) implements DiscoMessage {
         public static final int OFFSET_ENDPOINTS = 2;
+        /** No NAT-info entry: a version-0 call-me-maybe. */
+        public static final int NAT_UNKNOWN = -1;
+        /** The sender's public mapping varies by destination (endpoint-dependent mapping, a "hard" NAT). */
+        public static final int NAT_HARD = 1;
+        /** The sender's public mapping is the same for every destination (endpoint-independent: "easy"). */
+        public static final int NAT_EASY = 2;
 
         public CallMeMaybe {
             endpoints = List.copyOf(endpoints);
             endpoints.forEach(DiscoMessage::requireResolved);
+            if (natFlags < NAT_UNKNOWN || natFlags > 0xFFFF) {
+                throw new IllegalArgumentException("call-me-maybe NAT flags " + natFlags + " outside -1..65535");
+            }
+        }
+
+        /** A version-0 call-me-maybe (no NAT information). */
+        public CallMeMaybe(List<InetSocketAddress> endpoints) {
+            this(endpoints, NAT_UNKNOWN);
+        }
+
+        /** Whether the sender said its mapping varies by destination. */
+        public boolean hard() {
+            return natFlags != NAT_UNKNOWN && (natFlags & NAT_HARD) != 0;
+        }
+
+        /** Whether the sender said its mapping is endpoint-independent. */
+        public boolean easy() {
+            return natFlags != NAT_UNKNOWN && (natFlags & NAT_EASY) != 0;
         }
 
         @Override
         public void encodeTo(ByteBuffer out) {
-            out.put((byte) TYPE_CALL_ME_MAYBE).put((byte) VERSION);
+            out.put((byte) TYPE_CALL_ME_MAYBE).put((byte) (natFlags == NAT_UNKNOWN ? VERSION : 1));
             for (InetSocketAddress e : endpoints) {
                 putEndpoint(out, e);
+            }
+            if (natFlags != NAT_UNKNOWN) {
+                out.order(ByteOrder.BIG_ENDIAN).put(new byte[ADDRESS_SIZE]).putShort((short) natFlags);
             }
         }
 
         @Override
         public int size() {
-            return HEADER_SIZE + ENDPOINT_SIZE * endpoints.size();
+            return HEADER_SIZE + ENDPOINT_SIZE * (endpoints.size() + (natFlags == NAT_UNKNOWN ? 0 : 1));
         }
     }
 
@@ -181,11 +222,17 @@ public sealed interface DiscoMessage {
                     throw new MalformedMessageException("call-me-maybe body of " + body
                             + " bytes is not a whole number of " + ENDPOINT_SIZE + "-byte endpoints");
                 }
+                int end = len;
+                int flags = CallMeMaybe.NAT_UNKNOWN;
+                if (version >= 1 && body > 0 && allZero(b, len - ENDPOINT_SIZE, ADDRESS_SIZE)) {
+                    end = len - ENDPOINT_SIZE;
+                    flags = b.getShort(end + ADDRESS_SIZE) & 0xFFFF;
+                }
                 List<InetSocketAddress> eps = new ArrayList<>(body / ENDPOINT_SIZE);
-                for (int at = CallMeMaybe.OFFSET_ENDPOINTS; at < len; at += ENDPOINT_SIZE) {
+                for (int at = CallMeMaybe.OFFSET_ENDPOINTS; at < end; at += ENDPOINT_SIZE) {
                     eps.add(endpointAt(b, at));
                 }
-                yield new CallMeMaybe(eps);
+                yield new CallMeMaybe(eps, flags);
             }
             default -> {
                 byte[] all = new byte[len];
@@ -193,6 +240,15 @@ public sealed interface DiscoMessage {
                 yield new Unknown(type, version, all);
             }
         };
+    }
+
+    private static boolean allZero(ByteBuffer b, int at, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b.get(at + i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reads a 16-byte address and a u16 port at {@code at}; IPv4-mapped addresses become {@link Inet4Address}. */

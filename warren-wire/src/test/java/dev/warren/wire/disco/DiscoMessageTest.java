@@ -78,6 +78,46 @@ class DiscoMessageTest {
     }
 
     @Test
+    void callMeMaybeNatFlagsTravelInATrailingEntryThatOldDecodersSkip() throws Exception {
+        List<InetSocketAddress> eps = List.of(ep("198.51.100.9", 41641), ep("10.0.0.2", 41641));
+        var hard = new DiscoMessage.CallMeMaybe(eps, DiscoMessage.CallMeMaybe.NAT_HARD);
+        byte[] enc = hard.encode();
+        assertEquals(2 + 3 * 18, enc.length);
+        assertEquals(1, enc[DiscoMessage.OFFSET_VERSION], "a call-me-maybe with NAT flags is version 1");
+        assertEquals("00000000000000000000000000000000" + "0001",
+                HexFormat.of().formatHex(Arrays.copyOfRange(enc, 2 + 2 * 18, enc.length)));
+        var back = (DiscoMessage.CallMeMaybe) DiscoMessage.decode(ByteBuffer.wrap(enc));
+        assertEquals(eps, back.endpoints());
+        assertEquals(DiscoMessage.CallMeMaybe.NAT_HARD, back.natFlags());
+        assertTrue(back.hard());
+        assertFalse(back.easy());
+        var easy = (DiscoMessage.CallMeMaybe) DiscoMessage.decode(ByteBuffer.wrap(
+                new DiscoMessage.CallMeMaybe(List.of(), DiscoMessage.CallMeMaybe.NAT_EASY).encode()));
+        assertEquals(List.of(), easy.endpoints());
+        assertTrue(easy.easy());
+        // what a version-0 decoder makes of it: the NAT entry as the endpoint [::]:1, which pinging skips
+        byte[] asOld = enc.clone();
+        asOld[DiscoMessage.OFFSET_VERSION] = 0;
+        var old = (DiscoMessage.CallMeMaybe) DiscoMessage.decode(ByteBuffer.wrap(asOld));
+        assertEquals(3, old.endpoints().size());
+        assertTrue(old.endpoints().get(2).getAddress().isAnyLocalAddress());
+        assertEquals(DiscoMessage.CallMeMaybe.NAT_UNKNOWN, old.natFlags());
+        // version 0 from an old sender: no flags, every entry an endpoint
+        var v0 = (DiscoMessage.CallMeMaybe) DiscoMessage.decode(ByteBuffer.wrap(new DiscoMessage.CallMeMaybe(eps)
+                .encode()));
+        assertEquals(DiscoMessage.CallMeMaybe.NAT_UNKNOWN, v0.natFlags());
+        assertFalse(v0.hard() || v0.easy());
+        // version 1 whose last entry is a real endpoint: no flags, nothing lost
+        byte[] v1NoInfo = new DiscoMessage.CallMeMaybe(eps).encode();
+        v1NoInfo[DiscoMessage.OFFSET_VERSION] = 1;
+        var kept = (DiscoMessage.CallMeMaybe) DiscoMessage.decode(ByteBuffer.wrap(v1NoInfo));
+        assertEquals(eps, kept.endpoints());
+        assertEquals(DiscoMessage.CallMeMaybe.NAT_UNKNOWN, kept.natFlags());
+        assertThrows(IllegalArgumentException.class, () -> new DiscoMessage.CallMeMaybe(eps, 65536));
+        assertThrows(IllegalArgumentException.class, () -> new DiscoMessage.CallMeMaybe(eps, -2));
+    }
+
+    @Test
     void lengthChecksAndTrailingBytes() throws Exception {
         assertMalformed(new byte[0]);
         assertMalformed(new byte[] {1});
