@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warren.testing.lab.Netns;
 import dev.warren.testing.nat.NatLab;
+import dev.warren.testing.nat.StunResponder;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +24,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A Warren network inside a {@link NatLab}, started exactly as a user starts one: {@code warren control serve}
  * on the internet server {@code ctl} (203.0.113.1:8080) with a relay map of one region, {@code warren relay
  * serve} with its STUN server on the internet server {@code relay} (203.0.113.2, TCP 443 and UDP 3478, admitting
- * only node keys control knows), and {@code warren node} + {@code warren up} on any of the lab's hosts. The NAT
+ * only node keys control knows), a second STUN server ({@link StunResponder}) on {@code ctl} (203.0.113.1, UDP
+ * 3478) listed as a STUN-only second node of the region — netcheck needs two STUN servers to tell a hard NAT
+ * (mapping varies by destination) from an easy one, and the birthday rounds of ADR 0015 need that verdict —
+ * and {@code warren node} + {@code warren up} on any of the lab's hosts. The NAT
  * traversal lab test builds one lab with every router it needs and reuses this control and relay for all its
  * scenarios; each scenario starts only its own two nodes and stops them afterwards, so the machine runs at most
  * a handful of JVMs at once.
@@ -87,8 +92,11 @@ final class NatMesh implements AutoCloseable {
         Files.writeString(map, """
                 {"regions": [{"id": 1, "code": "%s", "name": "NAT lab relay",
                               "nodes": [{"name": "lab1", "host": "%s", "ipv4": "%s", "port": %d, "stunPort": %d,
+                                         "tls": false},
+                                        {"name": "lab-stun", "host": "%s", "ipv4": "%s", "port": %d, "stunPort": %d,
                                          "tls": false}]}]}
-                """.formatted(REGION, relay, relay, RELAY_PORT, STUN_PORT));
+                """.formatted(REGION, relay, relay, RELAY_PORT, STUN_PORT, ctl, ctl, RELAY_PORT, STUN_PORT));
+        startSecondStun(ctl);
         NatLab.Background control = lab.spawn(CONTROL_SERVER, "control", LabEnv.WARREN.toString(), "control",
                 "serve", "--listen", ctl + ":" + CONTROL_PORT, "--url", controlUrl, "--state", state.toString(),
                 "--relay-map", map.toString());
@@ -109,6 +117,28 @@ final class NatMesh implements AutoCloseable {
         if (!up || !relayd.alive()) {
             fail("warren relay serve did not start within " + START + ":\n" + relayd.log());
         }
+    }
+
+    /**
+     * Starts {@link StunResponder} on {@code ctl}'s address (a JVM of its own in that namespace, stopped with the
+     * lab): the region's second STUN server. Relay clients only dial a region's first node, so nothing connects
+     * to this one over TCP.
+     */
+    private void startSecondStun(String ctl) throws Exception {
+        String cp = location(StunResponder.class) + File.pathSeparator
+                + location(dev.warren.wire.stun.StunMessage.class);
+        NatLab.Background stun = lab.spawn(CONTROL_SERVER, "stun", Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-XX:+UseSerialGC", "-Xmx32m", "-XX:TieredStopAtLevel=1",
+                "-Djava.net.preferIPv4Stack=true", "-cp", cp, StunResponder.class.getName(), ctl,
+                Integer.toString(STUN_PORT));
+        if (!LabEnv.eventually(START, () -> !stun.alive() || listening(CONTROL_SERVER, "-lnu", STUN_PORT))
+                || !stun.alive()) {
+            fail("the second STUN server did not start within " + START + ":\n" + stun.log());
+        }
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     private boolean listening(String node, String ssFlags, int port) throws IOException {

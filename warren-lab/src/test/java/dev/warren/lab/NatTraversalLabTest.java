@@ -43,8 +43,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * direct within 5 s of a NAT change, a path back within 3 s of roaming; a direct path must appear within
  * {@link #DIRECT_WITHIN} of the first packet where the NATs allow one (the issue gives no bound for it).
  *
- * <p>Not here, because the node cannot meet it: easy↔hard direct. The lab's EASY routers filter by address and
- * port, and nothing predicts the hard side's random port (it would take port guessing); it stays relayed.
+ * <p>Easy↔hard is direct through birthday-paradox port probing (ADR 0015): the hard side opens 256 extra sockets
+ * and pings the easy side from each, the easy side sprays pings at random ports of the hard side's public address;
+ * the tests also check that the hard side closed the sockets that did not win.
  */
 @Tag("lab")
 class NatTraversalLabTest {
@@ -94,6 +95,41 @@ class NatTraversalLabTest {
     @Test
     void easyToEasyIsDirect() throws Exception {
         directPair("a1", "b1", "easy↔easy");
+    }
+
+    @Test
+    void easyToHardIsDirect() throws Exception {
+        Pair p = directPair("b1", "c1", "easy↔hard");
+        String wan = mesh.lab().router("r3").wanAddress();
+        assertTrue(p.pathAB.startsWith("direct " + wan + ":"), "easy↔hard: b1 must reach c1 at r3's WAN address ("
+                + wan + "), through one of c1's birthday sockets: b1→c1 " + p.pathAB + ", c1→b1 " + p.pathBA);
+        assertSideSocketsClosed("c1");
+    }
+
+    @Test
+    void hardToEasyIsDirect() throws Exception {
+        Pair p = directPair("c1", "b1", "hard↔easy (the hard side pings first)");
+        String wan = mesh.lab().router("r2").wanAddress();
+        assertTrue(p.pathAB.startsWith("direct " + wan + ":"), "hard↔easy: c1 must reach b1 at r2's WAN address ("
+                + wan + "): c1→b1 " + p.pathAB + ", b1→c1 " + p.pathBA);
+        assertSideSocketsClosed("c1");
+    }
+
+    /**
+     * The hard side's birthday round ends within a few seconds of the direct path: only a handful of UDP sockets
+     * stay open in its namespace (magicsock's own, the one socket that won), not the round's 256.
+     */
+    private static void assertSideSocketsClosed(String host) throws Exception {
+        int[] count = new int[1];
+        String[] listing = new String[1];
+        boolean closed = LabEnv.eventually(Duration.ofSeconds(10), () -> {
+            listing[0] = mesh.lab().exec(host, Duration.ofSeconds(5), "ss", "-uan").output();
+            count[0] = (int) listing[0].lines().filter(l -> l.startsWith("UNCONN") || l.startsWith("ESTAB")).count();
+            return count[0] <= 6;
+        });
+        System.out.printf("%s: %d UDP sockets open after the birthday round%n", host, count[0]);
+        assertTrue(closed, host + ": " + count[0] + " UDP sockets still open 10 s after the direct path (the "
+                + "birthday round's 256 side sockets must close, all but the winner):\n" + listing[0]);
     }
 
     @Test

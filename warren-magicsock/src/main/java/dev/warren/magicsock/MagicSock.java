@@ -1,5 +1,8 @@
 package dev.warren.magicsock;
 
+import dev.warren.magicsock.birthday.Birthday;
+import dev.warren.magicsock.birthday.SideSocket;
+import dev.warren.magicsock.birthday.SideSockets;
 import dev.warren.magicsock.disco.DiscoBox;
 import dev.warren.magicsock.disco.PeerPaths;
 import dev.warren.magicsock.netcheck.Netcheck;
@@ -60,6 +63,13 @@ import java.util.function.Supplier;
  * A send to a peer with no path at all (no direct address, no relay region yet) is held, the newest
  * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears.
  *
+ * <p>Hard NATs (ADR 0015): when call-me-maybe tells us one side's NAT is hard and the other's easy, {@link Birthday}
+ * runs a birthday round; the hard side's extra sockets ({@link SideSockets}) reach the peer through their own NAT
+ * mappings. An address disco proved through such a socket is pinned to it: disco and WireGuard to that address
+ * leave through it, and what arrives on it is demultiplexed here (disco inline; WireGuard from a verified address
+ * handed to the engine through the same queue as relay packets, with the peer's synthetic source), so the engine
+ * still sees one {@link Bind}.
+ *
  * <p>Threads: the engine's receive threads run the demultiplexer (disco and STUN are handled inline, they are
  * rare); the relay implementation's thread delivers relay packets (disco inline, WireGuard queued for the
  * engine's relay receiver); heartbeats, re-STUN and netcheck timers run on the injected {@link Scheduler}; port
@@ -91,13 +101,22 @@ public final class MagicSock implements AutoCloseable {
      *                        with no excluded name; the node passes {@code () -> interfaceAddresses(tunName)})
      * @param portMapper      port mapping, or null for none
      * @param disco           our disco key pair, or null to generate one
+     * @param sideSockets     extra sockets for birthday rounds (ADR 0015), or null for none (no rounds as the hard
+     *                        side; the easy side's probes need none)
      */
     public record Config(NodeKey self, Bind udp, RelayLinks relays, Clock clock, Scheduler scheduler,
-                         Supplier<List<InetAddress>> localAddresses, PortMapper portMapper, DiscoBox disco) {
+                         Supplier<List<InetAddress>> localAddresses, PortMapper portMapper, DiscoBox disco,
+                         SideSockets sideSockets) {
         public Config {
             if (udp == null || relays == null || clock == null || scheduler == null) {
                 throw new IllegalArgumentException("magicsock config needs udp, relays, clock and scheduler");
             }
+        }
+
+        /** A configuration with real UDP side sockets ({@link SideSockets#udp()}). */
+        public Config(NodeKey self, Bind udp, RelayLinks relays, Clock clock, Scheduler scheduler,
+                      Supplier<List<InetAddress>> localAddresses, PortMapper portMapper, DiscoBox disco) {
+            this(self, udp, relays, clock, scheduler, localAddresses, portMapper, disco, SideSockets.udp());
         }
     }
 
@@ -144,6 +163,8 @@ public final class MagicSock implements AutoCloseable {
     private final DiscoBox disco;
     private final Netcheck netcheck;
     private final MagicBind bind;
+    /** Null when the config has no side sockets. */
+    private final Birthday birthday;
     private final Object lock = new Object();
     private volatile Peers peers = Peers.EMPTY;
     // guarded by lock
@@ -179,6 +200,8 @@ public final class MagicSock implements AutoCloseable {
         this.disco = config.disco() != null ? config.disco() : DiscoBox.generate();
         this.self = config.self();
         this.bind = new MagicBind(this, config.udp());
+        this.birthday = config.sideSockets() == null ? null : new Birthday(config.clock(), config.scheduler(),
+                config.sideSockets(), new BirthdayHost(), new java.security.SecureRandom());
         this.netcheck = new Netcheck(config.clock(), config.scheduler(), this::sendStun, config.relays(),
                 config.portMapper() == null ? null : () -> config.portMapper().probe());
         config.relays().start(this::relayPacket);
@@ -225,7 +248,8 @@ public final class MagicSock implements AutoCloseable {
                 if (p == null) {
                     Endpoint magic = magicByNode.computeIfAbsent(s.nodeKey(), k -> magicEndpoint(nextMagicId++));
                     p = new Peer(s.nodeKey(), magic, new PeerPaths(config.clock(), self, s.nodeKey(),
-                            s.discoKey(), s.homeRelay(), () -> endpoints), new HeartbeatTimer(), new Held());
+                            s.discoKey(), s.homeRelay(), () -> endpoints, this::ourNatFlags), new HeartbeatTimer(),
+                            new Held());
                 }
                 p.paths().update(s.discoKey(), s.homeRelay(), s.endpoints());
                 byNode.put(s.nodeKey(), p);
@@ -252,6 +276,9 @@ public final class MagicSock implements AutoCloseable {
             synchronized (p.held()) {
                 p.held().packets.clear();
             }
+        }
+        if (birthday != null && !removed.isEmpty()) {
+            birthday.retain(peers.byNodeKey().keySet());
         }
         flushAllHeld();
     }
@@ -280,6 +307,9 @@ public final class MagicSock implements AutoCloseable {
             }
         }
         verified.clear();
+        if (birthday != null) {
+            birthday.reset();
+        }
     }
 
     /** The synthetic endpoint the engine should use for {@code peer}, or null if it is not a peer. */
@@ -429,6 +459,9 @@ public final class MagicSock implements AutoCloseable {
         }
         config.relays().reconnect();
         verified.clear();
+        if (birthday != null) {
+            birthday.reset(); // side-socket mappings belong to the old network; the next call-me-maybe starts afresh
+        }
         for (Peer p : peers.byNodeKey().values()) {
             p.paths().forget();
         }
@@ -673,7 +706,14 @@ public final class MagicSock implements AutoCloseable {
         boolean sent = false;
         if (r.direct() != null) {
             try {
-                bind.sendUdp(bufs, from, count, r.directEndpoint());
+                SideSocket side = birthday != null && birthday.anyPinned() ? birthday.pinnedSocket(r.direct()) : null;
+                if (side != null) {
+                    for (int i = from; i < from + count; i++) {
+                        side.send(bufs[i].toByteArray(), r.direct());
+                    }
+                } else {
+                    bind.sendUdp(bufs, from, count, r.directEndpoint());
+                }
                 sent = true;
             } catch (IOException e) {
                 if (!r.viaRelay()) {
@@ -793,6 +833,19 @@ public final class MagicSock implements AutoCloseable {
     }
 
     private void sendDatagram(byte[] b, Endpoint to) {
+        if (birthday != null && birthday.anyPinned()) {
+            InetSocketAddress a = to.toInetSocketAddress();
+            SideSocket side = birthday.pinnedSocket(a);
+            if (side != null) {
+                try {
+                    side.send(b, a);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "disco send to {0} via a side socket failed: {1}", to,
+                            e.getMessage());
+                }
+                return;
+            }
+        }
         PacketBuffer pb = PacketBuffer.allocate(b.length);
         pb.copyFrom(b, 0, 0, b.length);
         pb.set(0, b.length);
@@ -835,14 +888,129 @@ public final class MagicSock implements AutoCloseable {
                 remember(src, p);
                 perform(p, p.paths().onPingDirect(from, ping.txid()));
             }
-            case DiscoMessage.Pong pong -> {
-                if (p.paths().onPong(from, pong.txid()) != null) {
-                    remember(src, p);
-                    flushHeld(p);
-                }
-            }
+            case DiscoMessage.Pong pong -> pongDirect(p, src, pong, null);
             default -> {
                 // call-me-maybe is only accepted through the relay; unknown types are ignored
+            }
+        }
+    }
+
+    /**
+     * A pong from {@code p} arrived directly from {@code src} (on a side socket when {@code side} is not null): an
+     * answer to one of its ordinary pings, or else to a birthday probe.
+     */
+    private void pongDirect(Peer p, Endpoint src, DiscoMessage.Pong pong, SideSocket side) {
+        InetSocketAddress from = src.toInetSocketAddress();
+        boolean proven = p.paths().onPong(from, pong.txid()) != null;
+        if (!proven && birthday != null) {
+            long rtt = birthday.probePong(p.nodeKey(), pong.txid(), from, side);
+            if (rtt >= 0) {
+                p.paths().onProbePong(from, rtt);
+                proven = true;
+            }
+        }
+        if (proven) {
+            remember(src, p);
+            flushHeld(p);
+            if (birthday != null) {
+                birthday.onTrusted(p.nodeKey());
+            }
+        }
+    }
+
+    /** A datagram arrived on a side socket (a birthday round's, or one kept for a peer). Never throws. */
+    private void sideDatagram(SideSocket s, byte[] b, InetSocketAddress source) {
+        Endpoint src = Endpoint.of(source);
+        switch (Demux.classify(b, 0, b.length)) {
+            case DISCO -> {
+                DiscoBox.Opened o = disco.open(b, 0, b.length);
+                if (o == null) {
+                    return;
+                }
+                Peer p = peers.byDisco().get(o.sender());
+                if (p == null || !birthday.onSideDisco(s, p.nodeKey(), source)) {
+                    return;
+                }
+                switch (o.message()) {
+                    case DiscoMessage.Ping ping -> {
+                        if (Arrays.equals(ping.senderNodeKey(), p.nodeKey().publicKey().toBytes())) {
+                            remember(src, p);
+                            perform(p, p.paths().onPingDirect(source, ping.txid())); // pinned: leaves through s
+                        }
+                    }
+                    case DiscoMessage.Pong pong -> pongDirect(p, src, pong, s);
+                    default -> {
+                        // call-me-maybe only through the relay; unknown types ignored
+                    }
+                }
+            }
+            case WIREGUARD -> {
+                Endpoint magic = verifiedMagic(src);
+                if (magic != null) {
+                    bind.relayInbound(magic, b); // same queue as relay packets: the engine sees one bind
+                }
+            }
+            case STUN, JUNK -> {
+                // a side socket never sends STUN; anything else is dropped
+            }
+        }
+    }
+
+    /** What call-me-maybe says about our NAT: hard (netcheck proved it, no port mapping), easy, or neither. */
+    private int ourNatFlags() {
+        NetcheckReport r = lastReport;
+        if (r == null || r.mappingVariesByDestIP() == null) {
+            return 0;
+        }
+        if (r.mappingVariesByDestIP()) {
+            return portMapped == null ? DiscoMessage.CallMeMaybe.NAT_HARD : 0;
+        }
+        return DiscoMessage.CallMeMaybe.NAT_EASY;
+    }
+
+    /** The birthday state of {@code peer} (ADR 0015), or null when birthday rounds are off. */
+    public Birthday.State birthdayState(NodeKey peer) {
+        return birthday == null ? null : birthday.state(peer);
+    }
+
+    /** Side sockets open in all (rounds and kept), 0 when birthday rounds are off. */
+    public int sideSocketsOpen() {
+        return birthday == null ? 0 : birthday.openSockets();
+    }
+
+    /** magicsock's side of {@link Birthday}. */
+    private final class BirthdayHost implements Birthday.Host {
+        @Override
+        public NodeKey self() {
+            return self;
+        }
+
+        @Override
+        public byte[] seal(DiscoKey peer, DiscoMessage message) {
+            try {
+                return disco.seal(peer, message);
+            } catch (IllegalStateException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void sendMain(byte[] datagram, InetSocketAddress to) {
+            sendDatagram(datagram, Endpoint.of(to));
+        }
+
+        @Override
+        public InetSocketAddress trustedDirect(NodeKey peer) {
+            Peer p = peers.byNodeKey().get(peer);
+            return p == null ? null : p.paths().snapshot().direct();
+        }
+
+        @Override
+        public void sideDatagram(SideSocket socket, byte[] datagram, InetSocketAddress source) {
+            try {
+                MagicSock.this.sideDatagram(socket, datagram, source);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "side-socket datagram from " + source + " failed", e);
             }
         }
     }
@@ -891,7 +1059,15 @@ public final class MagicSock implements AutoCloseable {
                 }
             }
             case DiscoMessage.Pong pong -> p.paths().onPong(null, pong.txid());
-            case DiscoMessage.CallMeMaybe cmm -> perform(p, p.paths().onCallMeMaybe(cmm.endpoints()));
+            case DiscoMessage.CallMeMaybe cmm -> {
+                perform(p, p.paths().onCallMeMaybe(cmm.endpoints(), cmm.natFlags()));
+                int ours = ourNatFlags();
+                if (birthday != null && birthday.consider(p.nodeKey(), p.paths().discoKey(), cmm.natFlags(),
+                        cmm.endpoints(), (ours & DiscoMessage.CallMeMaybe.NAT_HARD) != 0,
+                        (ours & DiscoMessage.CallMeMaybe.NAT_EASY) != 0)) {
+                    perform(p, p.paths().callMeMaybeNow()); // the peer starts its half of the round now
+                }
+            }
             case DiscoMessage.Unknown u -> {
                 // a later version's message: ignored
             }
@@ -922,6 +1098,9 @@ public final class MagicSock implements AutoCloseable {
                     p.timer().task.cancel();
                 }
             }
+        }
+        if (birthday != null) {
+            birthday.close();
         }
         bind.close();
         config.relays().close();

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +54,8 @@ public final class PeerPaths {
     public static final int MAX_CANDIDATES = 32;
     /** Pings in flight per peer. */
     public static final int MAX_PENDING = 64;
+    /** The least time between two call-me-maybes sent on request ({@link #callMeMaybeNow}). */
+    public static final long CALL_ME_MAYBE_NOW_MIN_NANOS = 1_000_000_000L;
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final InetSocketAddress UNSPECIFIED = new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0);
@@ -102,6 +105,7 @@ public final class PeerPaths {
     private final Clock clock;
     private final NodeKey self;
     private final Supplier<List<InetSocketAddress>> ourEndpoints;
+    private final IntSupplier ourNatFlags;
     private final NodeKey nodeKey;
     // guarded by this: all fields below
     private DiscoKey discoKey;
@@ -117,6 +121,7 @@ public final class PeerPaths {
     private long relayLatency = -1;
     private int seenRegion;
     private boolean heartbeatRunning;
+    private int peerNatFlags = DiscoMessage.CallMeMaybe.NAT_UNKNOWN;
 
     /**
      * @param self         our node key (carried in every ping)
@@ -125,6 +130,16 @@ public final class PeerPaths {
      */
     public PeerPaths(Clock clock, NodeKey self, NodeKey nodeKey, DiscoKey discoKey, int homeRelay,
                      Supplier<List<InetSocketAddress>> ourEndpoints) {
+        this(clock, self, nodeKey, discoKey, homeRelay, ourEndpoints, () -> DiscoMessage.CallMeMaybe.NAT_UNKNOWN);
+    }
+
+    /**
+     * @param ourNatFlags what our netcheck says about our NAT, sent in every call-me-maybe (ADR 0015; a value of
+     *                    {@link DiscoMessage.CallMeMaybe#NAT_UNKNOWN} sends a version-0 call-me-maybe)
+     */
+    public PeerPaths(Clock clock, NodeKey self, NodeKey nodeKey, DiscoKey discoKey, int homeRelay,
+                     Supplier<List<InetSocketAddress>> ourEndpoints, IntSupplier ourNatFlags) {
+        this.ourNatFlags = ourNatFlags;
         this.clock = clock;
         this.self = self;
         this.nodeKey = nodeKey;
@@ -165,6 +180,7 @@ public final class PeerPaths {
     public synchronized void update(DiscoKey disco, int relay, List<InetSocketAddress> endpoints) {
         if (!disco.equals(discoKey)) {
             discoKey = disco;
+            peerNatFlags = DiscoMessage.CallMeMaybe.NAT_UNKNOWN;
             forgetLocked();
             candidates.clear();
         }
@@ -228,8 +244,35 @@ public final class PeerPaths {
         }
         if (lastCallMeMaybe == Long.MIN_VALUE || now - lastCallMeMaybe >= PING_INTERVAL_NANOS) {
             lastCallMeMaybe = now;
-            out.add(new Action.ViaRelay(new DiscoMessage.CallMeMaybe(ourEndpoints.get())));
+            out.add(callMeMaybeLocked());
         }
+    }
+
+    private Action callMeMaybeLocked() {
+        return new Action.ViaRelay(new DiscoMessage.CallMeMaybe(ourEndpoints.get(), ourNatFlags.getAsInt()));
+    }
+
+    /**
+     * A call-me-maybe through the relay now (a birthday round started and the peer must start its half), unless one
+     * went out in the last {@link #CALL_ME_MAYBE_NOW_MIN_NANOS}: then nothing.
+     */
+    public synchronized List<Action> callMeMaybeNow() {
+        long now = clock.nanoTime();
+        if (lastCallMeMaybe != Long.MIN_VALUE && now - lastCallMeMaybe < CALL_ME_MAYBE_NOW_MIN_NANOS) {
+            return List.of();
+        }
+        lastCallMeMaybe = now;
+        return List.of(callMeMaybeLocked());
+    }
+
+    /** The NAT flags of the peer's last call-me-maybe ({@link DiscoMessage.CallMeMaybe#NAT_UNKNOWN}: none yet). */
+    public synchronized int peerNatFlags() {
+        return peerNatFlags;
+    }
+
+    /** The best direct address, trusted or not (null when none). */
+    public synchronized InetSocketAddress bestAddress() {
+        return best == null ? null : best.addr();
     }
 
     private long nextDelayLocked(long now) {
@@ -315,27 +358,40 @@ public final class PeerPaths {
         if (src == null) {
             relayLatency = latency;
         } else {
-            Candidate c = candidates.get(src);
-            if (c == null) {
-                addCandidateLocked(src, now);
-                c = candidates.get(src);
-            }
-            c.lastPong = now;
-            c.latency = latency;
-            AddrScore.Measured m = new AddrScore.Measured(src, latency);
-            boolean trusted = trustedLocked(now);
-            if (best == null || !trusted || best.addr().equals(src) || AddrScore.better(m, best)) {
-                if (best == null || !best.addr().equals(src)) {
-                    bestEndpoint = Endpoint.of(src);
-                }
-                best = m;
-                trustUntil = now + TRUST_NANOS;
-            }
+            provenLocked(src, latency, now);
         }
         if (p.waiter() != null) {
             p.waiter().complete(outcome);
         }
         return outcome;
+    }
+
+    /**
+     * A birthday probe (ADR 0015) to {@code src} was answered by this peer after {@code latencyNanos}: the address
+     * is proven exactly as by a pong to one of our pings (the caller checked the probe's transaction id and that
+     * the pong came from the probed address).
+     */
+    public synchronized void onProbePong(InetSocketAddress src, long latencyNanos) {
+        provenLocked(src, Math.max(0, latencyNanos), clock.nanoTime());
+    }
+
+    private void provenLocked(InetSocketAddress src, long latency, long now) {
+        Candidate c = candidates.get(src);
+        if (c == null) {
+            addCandidateLocked(src, now);
+            c = candidates.get(src);
+        }
+        c.lastPong = now;
+        c.latency = latency;
+        AddrScore.Measured m = new AddrScore.Measured(src, latency);
+        boolean trusted = trustedLocked(now);
+        if (best == null || !trusted || best.addr().equals(src) || AddrScore.better(m, best)) {
+            if (best == null || !best.addr().equals(src)) {
+                bestEndpoint = Endpoint.of(src);
+            }
+            best = m;
+            trustUntil = now + TRUST_NANOS;
+        }
     }
 
     /**
@@ -346,6 +402,12 @@ public final class PeerPaths {
      * {@link #TRUST_NANOS}. A pong to the ping sent to it restores trust.
      */
     public synchronized List<Action> onCallMeMaybe(List<InetSocketAddress> endpoints) {
+        return onCallMeMaybe(endpoints, DiscoMessage.CallMeMaybe.NAT_UNKNOWN);
+    }
+
+    /** The same, remembering the NAT flags the peer sent ({@link #peerNatFlags}). */
+    public synchronized List<Action> onCallMeMaybe(List<InetSocketAddress> endpoints, int natFlags) {
+        peerNatFlags = natFlags;
         long now = clock.nanoTime();
         List<Action> out = new ArrayList<>();
         if (trustedLocked(now) && !endpoints.contains(best.addr())) {
