@@ -928,14 +928,22 @@ public final class MagicSock implements AutoCloseable {
                     return;
                 }
                 Peer p = peers.byDisco().get(o.sender());
-                if (p == null || !birthday.onSideDisco(s, p.nodeKey(), source)) {
+                if (p == null) {
+                    return;
+                }
+                Birthday.Pin pin = birthday.onSideDisco(s, p.nodeKey(), source);
+                if (pin == Birthday.Pin.NOT_OURS) {
                     return;
                 }
                 switch (o.message()) {
                     case DiscoMessage.Ping ping -> {
                         if (Arrays.equals(ping.senderNodeKey(), p.nodeKey().publicKey().toBytes())) {
                             remember(src, p);
-                            perform(p, p.paths().onPingDirect(source, ping.txid())); // pinned: leaves through s
+                            // pinned: the pong (and any ping) leaves through s
+                            perform(p, p.paths().onPingDirect(source, ping.txid()));
+                            if (pin == Birthday.Pin.PINNED_NOW && !p.paths().snapshot().hasTrustedDirect()) {
+                                perform(p, p.paths().pingNow(source)); // prove the way back now, not in 5 s
+                            }
                         }
                     }
                     case DiscoMessage.Pong pong -> pongDirect(p, src, pong, s);

@@ -412,19 +412,31 @@ public final class Birthday implements AutoCloseable {
     /**
      * An authenticated disco message from {@code peer} arrived on side socket {@code s} from {@code src}: when
      * {@code s} works for that peer, {@code src} is pinned to it (later datagrams to {@code src} leave through
-     * {@code s}). Returns whether {@code s} works for {@code peer} (else the caller drops the message).
+     * {@code s}). Returns {@link Pin#NOT_OURS} when {@code s} does not work for {@code peer} (the caller drops the
+     * message).
      */
-    public boolean onSideDisco(SideSocket s, NodeKey peer, InetSocketAddress src) {
+    public Pin onSideDisco(SideSocket s, NodeKey peer, InetSocketAddress src) {
         synchronized (lock) {
             if (!peer.equals(owner.get(s)) || !s.isOpen()) {
-                return false;
+                return Pin.NOT_OURS;
             }
             SideSocket old = pinned.get(src);
             if (old == null || !old.isOpen() || !peer.equals(owner.get(old))) {
                 pinned.put(src, s);
+                return Pin.PINNED_NOW;
             }
-            return true;
+            return Pin.PINNED;
         }
+    }
+
+    /** What {@link #onSideDisco} did. */
+    public enum Pin {
+        /** The socket does not work for that peer: drop the message. */
+        NOT_OURS,
+        /** The address was pinned to the socket just now: prove the path back at once. */
+        PINNED_NOW,
+        /** The address was pinned already. */
+        PINNED
     }
 
     /**

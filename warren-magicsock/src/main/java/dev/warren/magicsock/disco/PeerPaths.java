@@ -336,6 +336,18 @@ public final class PeerPaths {
         return out;
     }
 
+    /**
+     * Pings {@code to} now whatever its throttle (a birthday round just found it: the path back must be proven at
+     * once, not at the candidate's next ping interval). Adds it as a candidate.
+     */
+    public synchronized List<Action> pingNow(InetSocketAddress to) {
+        long now = clock.nanoTime();
+        addCandidateLocked(to, now);
+        List<Action> out = new ArrayList<>();
+        pingLocked(to, now, null, out);
+        return out;
+    }
+
     /** A ping from this peer arrived through a relay: answer through the relay (the source is meaningless). */
     public synchronized List<Action> onPingViaRelay(byte[] txid) {
         return List.of(new Action.ViaRelay(new DiscoMessage.Pong(txid, UNSPECIFIED)));

@@ -274,8 +274,10 @@ class BirthdayTest {
     void theWinningSocketIsPinnedKeptAndTheOthersClosed() {
         assertTrue(birthday.consider(peer, peerDisco, EASY, easyEndpoints, true, false));
         FakeSocket winner = sockets.opened.get(77);
-        assertFalse(birthday.onSideDisco(winner, key(), easyPublic), "a socket of another peer's round");
-        assertTrue(birthday.onSideDisco(winner, peer, easyPublic));
+        assertEquals(Birthday.Pin.NOT_OURS, birthday.onSideDisco(winner, key(), easyPublic),
+                "a socket of another peer's round");
+        assertEquals(Birthday.Pin.PINNED_NOW, birthday.onSideDisco(winner, peer, easyPublic));
+        assertEquals(Birthday.Pin.PINNED, birthday.onSideDisco(winner, peer, easyPublic));
         assertSame(winner, birthday.pinnedSocket(easyPublic));
         assertTrue(birthday.anyPinned());
         // our magicsock answers the peer through the pinned socket
