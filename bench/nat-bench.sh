@@ -270,7 +270,9 @@ warren_servers() { # starts control and the relay on lh (state in $WLOG); prints
     mkdir -p "$st"
     cat >"$WLOG/relay-map.json" <<EOF
 {"regions": [{"id": 1, "code": "lab", "name": "NAT bench relay",
-              "nodes": [{"name": "lab1", "host": "$LH", "ipv4": "$LH", "port": 443, "stunPort": 3478, "tls": false}]}]}
+              "nodes": [{"name": "lab1", "host": "$LH", "ipv4": "$LH", "port": 443, "stunPort": 3478, "tls": false},
+                        {"name": "lab-stun", "host": "$LH", "ipv4": "$LH", "port": 444, "stunPort": 3479,
+                         "tls": false}]}]}
 EOF
     ip netns exec "$(ns lh)" "$WARREN" control serve --listen "$LH:8080" --url "http://$LH:8080" --state "$st" \
         --relay-map "$WLOG/relay-map.json" >"$WLOG/control.log" 2>&1 &
@@ -283,12 +285,17 @@ EOF
     ip netns exec "$(ns lh)" "$WARREN" control relay-token --state "$st" >/dev/null
     ip netns exec "$(ns lh)" "$WARREN" relay serve --listen "$LH:443" --stun-port 3478 \
         --control "http://$LH:8080" --control-token "$st/relay.token" >"$WLOG/relay.log" 2>&1 &
+    # a second STUN server (a second relay process, only its STUN port is used: relay clients dial a region's
+    # first node): netcheck needs two to tell a hard NAT from an easy one, and birthday probing (ADR 0015) needs that
+    ip netns exec "$(ns lh)" "$WARREN" relay serve --listen "$LH:444" --stun-port 3479 \
+        --control "http://$LH:8080" --control-token "$st/relay.token" >"$WLOG/relay2.log" 2>&1 &
     wait_for "$(now)" warren_relay_ready >/dev/null
     ip netns exec "$(ns lh)" "$WARREN" control authkey create --domain bench --reusable --preapproved \
         --state "$st" | tail -1
 }
 warren_relay_ready() {
-    ip netns exec "$(ns lh)" ss -lnt | grep -q "$LH:443 " && ip netns exec "$(ns lh)" ss -lnu | grep -q ":3478 "
+    ip netns exec "$(ns lh)" ss -lnt | grep -q "$LH:443 " && ip netns exec "$(ns lh)" ss -lnu | grep -q ":3478 " \
+        && ip netns exec "$(ns lh)" ss -lnu | grep -q ":3479 "
 }
 warren_node() { # NODE — starts `warren node` in NODE's namespace
     mkdir -p "$WLOG/$1"

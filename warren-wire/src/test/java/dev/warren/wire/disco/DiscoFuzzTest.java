@@ -66,8 +66,18 @@ class DiscoFuzzTest {
                         "the fields encode back; trailing bytes are dropped and the version written is 0");
             }
             case DiscoMessage.TYPE_CALL_ME_MAYBE -> {
-                assertInstanceOf(DiscoMessage.CallMeMaybe.class, m);
-                assertArrayEquals(version0(payload), m.encode(), "endpoints encode back; the version written is 0");
+                var cmm = assertInstanceOf(DiscoMessage.CallMeMaybe.class, m);
+                boolean natEntry = (payload[DiscoMessage.OFFSET_VERSION] & 0xFF) >= 1
+                        && payload.length >= DiscoMessage.HEADER_SIZE + DiscoMessage.ENDPOINT_SIZE
+                        && Arrays.equals(Arrays.copyOfRange(payload, payload.length - DiscoMessage.ENDPOINT_SIZE,
+                        payload.length - DiscoMessage.ENDPOINT_SIZE + DiscoMessage.ADDRESS_SIZE),
+                        new byte[DiscoMessage.ADDRESS_SIZE]);
+                assertEquals(natEntry, cmm.natFlags() != DiscoMessage.CallMeMaybe.NAT_UNKNOWN,
+                        "NAT flags exactly when the version is ≥ 1 and the last entry's address is ::");
+                byte[] expected = payload.clone();
+                expected[DiscoMessage.OFFSET_VERSION] = (byte) (natEntry ? 1 : DiscoMessage.VERSION);
+                assertArrayEquals(expected, m.encode(), "endpoints (and NAT flags) encode back; the version written "
+                        + "is 1 with NAT flags, else 0");
             }
             default -> assertArrayEquals(payload, assertInstanceOf(DiscoMessage.Unknown.class, m).encode());
         }
