@@ -121,7 +121,7 @@ public final class MagicSock implements AutoCloseable {
     }
 
     /** One peer: its synthetic endpoint, path state and packets waiting for a path. */
-    private record Peer(NodeKey nodeKey, Endpoint magic, PeerPaths paths, HeartbeatTimer timer, Held held) {
+    record Peer(NodeKey nodeKey, Endpoint magic, PeerPaths paths, HeartbeatTimer timer, Held held) {
     }
 
     /** At most this many WireGuard packets are held per peer that has no path at all (the newest are kept). */
@@ -201,7 +201,7 @@ public final class MagicSock implements AutoCloseable {
         this.self = config.self();
         this.bind = new MagicBind(this, config.udp());
         this.birthday = config.sideSockets() == null ? null : new Birthday(config.clock(), config.scheduler(),
-                config.sideSockets(), new BirthdayHost(), new java.security.SecureRandom());
+                config.sideSockets(), new BirthdayHost(this), new java.security.SecureRandom());
         this.netcheck = new Netcheck(config.clock(), config.scheduler(), this::sendStun, config.relays(),
                 config.portMapper() == null ? null : () -> config.portMapper().probe());
         config.relays().start(this::relayPacket);
@@ -816,7 +816,7 @@ public final class MagicSock implements AutoCloseable {
     }
 
     /** Sends the disco messages a peer's path state asked for. Never throws. */
-    private void perform(Peer p, List<PeerPaths.Action> actions) {
+    void perform(Peer p, List<PeerPaths.Action> actions) {
         for (PeerPaths.Action a : actions) {
             byte[] sealed;
             try {
@@ -832,7 +832,7 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    private void sendDatagram(byte[] b, Endpoint to) {
+    void sendDatagram(byte[] b, Endpoint to) {
         if (birthday != null && birthday.anyPinned()) {
             InetSocketAddress a = to.toInetSocketAddress();
             SideSocket side = birthday.pinnedSocket(a);
@@ -899,7 +899,7 @@ public final class MagicSock implements AutoCloseable {
      * A pong from {@code p} arrived directly from {@code src} (on a side socket when {@code side} is not null): an
      * answer to one of its ordinary pings, or else to a birthday probe.
      */
-    private void pongDirect(Peer p, Endpoint src, DiscoMessage.Pong pong, SideSocket side) {
+    void pongDirect(Peer p, Endpoint src, DiscoMessage.Pong pong, SideSocket side) {
         InetSocketAddress from = src.toInetSocketAddress();
         boolean proven = p.paths().onPong(from, pong.txid()) != null;
         if (!proven && birthday != null) {
@@ -918,52 +918,6 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    /** A datagram arrived on a side socket (a birthday round's, or one kept for a peer). Never throws. */
-    private void sideDatagram(SideSocket s, byte[] b, InetSocketAddress source) {
-        Endpoint src = Endpoint.of(source);
-        switch (Demux.classify(b, 0, b.length)) {
-            case DISCO -> {
-                DiscoBox.Opened o = disco.open(b, 0, b.length);
-                if (o == null) {
-                    return;
-                }
-                Peer p = peers.byDisco().get(o.sender());
-                if (p == null) {
-                    return;
-                }
-                Birthday.Pin pin = birthday.onSideDisco(s, p.nodeKey(), source);
-                if (pin == Birthday.Pin.NOT_OURS) {
-                    return;
-                }
-                switch (o.message()) {
-                    case DiscoMessage.Ping ping -> {
-                        if (Arrays.equals(ping.senderNodeKey(), p.nodeKey().publicKey().toBytes())) {
-                            remember(src, p);
-                            // pinned: the pong (and any ping) leaves through s
-                            perform(p, p.paths().onPingDirect(source, ping.txid()));
-                            if (pin == Birthday.Pin.PINNED_NOW && !p.paths().snapshot().hasTrustedDirect()) {
-                                perform(p, p.paths().pingNow(source)); // prove the way back now, not in 5 s
-                            }
-                        }
-                    }
-                    case DiscoMessage.Pong pong -> pongDirect(p, src, pong, s);
-                    default -> {
-                        // call-me-maybe only through the relay; unknown types ignored
-                    }
-                }
-            }
-            case WIREGUARD -> {
-                Endpoint magic = verifiedMagic(src);
-                if (magic != null) {
-                    bind.relayInbound(magic, b); // same queue as relay packets: the engine sees one bind
-                }
-            }
-            case STUN, JUNK -> {
-                // a side socket never sends STUN; anything else is dropped
-            }
-        }
-    }
-
     /** What call-me-maybe says about our NAT: hard (netcheck proved it, no port mapping), easy, or neither. */
     private int ourNatFlags() {
         NetcheckReport r = lastReport;
@@ -976,6 +930,29 @@ public final class MagicSock implements AutoCloseable {
         return DiscoMessage.CallMeMaybe.NAT_EASY;
     }
 
+    /** Our node key (null before login). */
+    NodeKey self() {
+        return self;
+    }
+
+    DiscoBox discoBox() {
+        return disco;
+    }
+
+    /** The peer with node key {@code k}, or null. */
+    Peer peer(NodeKey k) {
+        return peers.byNodeKey().get(k);
+    }
+
+    /** The peer with disco key {@code k}, or null. */
+    Peer peerByDisco(DiscoKey k) {
+        return peers.byDisco().get(k);
+    }
+
+    Birthday birthday() {
+        return birthday;
+    }
+
     /** The birthday state of {@code peer} (ADR 0015), or null when birthday rounds are off. */
     public Birthday.State birthdayState(NodeKey peer) {
         return birthday == null ? null : birthday.state(peer);
@@ -986,44 +963,8 @@ public final class MagicSock implements AutoCloseable {
         return birthday == null ? 0 : birthday.openSockets();
     }
 
-    /** magicsock's side of {@link Birthday}. */
-    private final class BirthdayHost implements Birthday.Host {
-        @Override
-        public NodeKey self() {
-            return self;
-        }
 
-        @Override
-        public byte[] seal(DiscoKey peer, DiscoMessage message) {
-            try {
-                return disco.seal(peer, message);
-            } catch (IllegalStateException e) {
-                return null;
-            }
-        }
-
-        @Override
-        public void sendMain(byte[] datagram, InetSocketAddress to) {
-            sendDatagram(datagram, Endpoint.of(to));
-        }
-
-        @Override
-        public InetSocketAddress trustedDirect(NodeKey peer) {
-            Peer p = peers.byNodeKey().get(peer);
-            return p == null ? null : p.paths().snapshot().direct();
-        }
-
-        @Override
-        public void sideDatagram(SideSocket socket, byte[] datagram, InetSocketAddress source) {
-            try {
-                MagicSock.this.sideDatagram(socket, datagram, source);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "side-socket datagram from " + source + " failed", e);
-            }
-        }
-    }
-
-    private void remember(Endpoint src, Peer p) {
+    void remember(Endpoint src, Peer p) {
         if (verified.size() >= MAX_VERIFIED && !verified.containsKey(src)) {
             verified.clear();
         }
