@@ -43,8 +43,34 @@ public final class Main implements Runnable {
     /** The whole command tree; every command and subcommand answers {@code -h/--help} and {@code -V/--version}. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        addPolicyTrace(cl);
         addHelp(cl);
         return cl;
+    }
+
+    /** {@code warren policy} when the local policy tools are not registered: a group for {@code trace} alone. */
+    @Command(name = "policy", description = "Access policy tools.")
+    static final class PolicyGroup implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(System.out);
+        }
+    }
+
+    /**
+     * {@code warren policy trace} asks the control server (like the {@code warren control} commands, whose server
+     * flags it shares), so it lives in the control package; it joins the {@code warren policy} group here.
+     */
+    private static void addPolicyTrace(CommandLine cl) {
+        CommandLine policy = cl.getSubcommands().get("policy");
+        if (policy == null) {
+            policy = new CommandLine(new PolicyGroup());
+            cl.addSubcommand("policy", policy);
+        }
+        policy.addSubcommand("trace", new CommandLine(new dev.warren.cli.control.PolicyTraceCommand()));
     }
 
     private static void addHelp(CommandLine cl) {
