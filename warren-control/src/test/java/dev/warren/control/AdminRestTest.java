@@ -152,6 +152,44 @@ class AdminRestTest {
         assertEquals(1, f.admin.listDomains().size());
     }
 
+    @Test
+    void policyOverRest() throws Exception {
+        call("POST", "/api/v1/domains", "{\"name\":\"corp\"}");
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(f.server.url()
+                + "/api/v1/domains/corp/policy")).header("Authorization", "Bearer " + f.server.adminToken()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, get.statusCode());
+        assertEquals(dev.warren.policy.Policy.ALLOW_ALL_TEXT, get.body());
+        assertTrue(get.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        assertEquals(401, call("GET", "/api/v1/domains/corp/policy", null, null).status());
+        assertEquals(401, call("PUT", "/api/v1/domains/corp/policy", "{}", "wrong").status());
+
+        String bad = "{\n  \"acls\": [\n    {\"action\": \"accept\", \"src\": [\"group:nope\"], \"dst\": [\"*:*\"]},\n  ],\n}\n";
+        Reply r = call("PUT", "/api/v1/domains/corp/policy?file=corp.hujson", bad);
+        assertError(r, 400, "invalid_policy", "policy");
+        JsonNode e0 = r.body().at("/error/errors/0");
+        assertEquals("corp.hujson", e0.get("file").asText());
+        assertEquals(3, e0.get("line").asInt(), e0.toString());
+        assertTrue(e0.get("column").asInt() > 1, e0.toString());
+        assertTrue(e0.get("message").asText().contains("group:nope"), e0.toString());
+        assertError(call("PUT", "/api/v1/domains/nope/policy", bad), 404, "domain_not_found", "domain");
+
+        String good = "// only tag:web serves\n{\"tagOwners\": {\"tag:web\": [\"admin@corp\"]},"
+                + " \"acls\": [{\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"tag:web:443\"]}]}\n";
+        r = call("PUT", "/api/v1/domains/corp/policy", good);
+        assertEquals(200, r.status(), String.valueOf(r.body()));
+        assertEquals("corp", r.body().get("domain").asText());
+        assertTrue(r.body().has("filtersChanged") && r.body().has("compileMillis"), r.body().toString());
+        assertEquals(good, f.admin.policy("corp"));
+
+        Reply t = call("POST", "/api/v1/domains/corp/policy/trace",
+                "{\"src\":\"100.64.0.9\",\"dst\":\"100.64.0.10\",\"port\":443}");
+        assertEquals(400, t.status(), "no node has that address: " + t.body());
+        assertError(call("POST", "/api/v1/domains/corp/policy/trace", "{\"src\":\"a\",\"dst\":\"b\"}"), 400,
+                "invalid_port", "port");
+        assertTrue(f.server.metricsText().contains("warren_control_policy_compile"), "compile time is metered");
+    }
+
     private static void assertError(Reply r, int status, String code, String field) {
         assertEquals(status, r.status(), String.valueOf(r.body()));
         assertEquals(code, r.body().at("/error/code").asText(), String.valueOf(r.body()));
