@@ -42,7 +42,7 @@ public interface ControlAdmin {
      */
     void completeInteractiveLogin(String id, String domain, String user);
 
-    /** The access policy of {@code domain}: its HuJSON text as it was set (a new domain's is allow-all). 404 if none. */
+    /** The access policy of {@code domain}: its HuJSON text as it was set (a new domain's is allow-all). 404: none. */
     String policy(String domain);
 
     /**

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -164,7 +165,8 @@ class AdminRestTest {
         assertEquals(401, call("GET", "/api/v1/domains/corp/policy", null, null).status());
         assertEquals(401, call("PUT", "/api/v1/domains/corp/policy", "{}", "wrong").status());
 
-        String bad = "{\n  \"acls\": [\n    {\"action\": \"accept\", \"src\": [\"group:nope\"], \"dst\": [\"*:*\"]},\n  ],\n}\n";
+        String bad = "{\n  \"acls\": [\n"
+                + "    {\"action\": \"accept\", \"src\": [\"group:nope\"], \"dst\": [\"*:*\"]},\n  ],\n}\n";
         Reply r = call("PUT", "/api/v1/domains/corp/policy?file=corp.hujson", bad);
         assertError(r, 400, "invalid_policy", "policy");
         JsonNode e0 = r.body().at("/error/errors/0");
@@ -182,9 +184,23 @@ class AdminRestTest {
         assertTrue(r.body().has("filtersChanged") && r.body().has("compileMillis"), r.body().toString());
         assertEquals(good, f.admin.policy("corp"));
 
+        SimNode web = f.node("web");
+        web.register(f.admin.createAuthKey(new AuthKeySpec("corp", true, false, true, List.of("tag:web"), null,
+                null)));
+        SimNode pc = f.node("pc");
+        pc.register(f.key("corp"));
         Reply t = call("POST", "/api/v1/domains/corp/policy/trace",
-                "{\"src\":\"100.64.0.9\",\"dst\":\"100.64.0.10\",\"port\":443}");
-        assertEquals(400, t.status(), "no node has that address: " + t.body());
+                "{\"src\":\"pc\",\"dst\":\"web\",\"port\":443}");
+        assertEquals(200, t.status(), String.valueOf(t.body()));
+        assertTrue(t.body().get("allowed").asBoolean(), t.body().toString());
+        assertEquals("acls[0]", t.body().get("decidingRule").asText());
+        t = call("POST", "/api/v1/domains/corp/policy/trace",
+                "{\"src\":\"pc\",\"dst\":\"web\",\"port\":22,\"proto\":\"udp\"}");
+        assertFalse(t.body().get("allowed").asBoolean(), t.body().toString());
+        t = call("POST", "/api/v1/domains/corp/policy/trace",
+                "{\"src\":\"nobody\",\"dst\":\"web\",\"port\":1}");
+        assertEquals(400, t.status(), String.valueOf(t.body()));
+        assertFalse(t.body().at("/error/errors").isEmpty(), t.body().toString());
         assertError(call("POST", "/api/v1/domains/corp/policy/trace", "{\"src\":\"a\",\"dst\":\"b\"}"), 400,
                 "invalid_port", "port");
         assertTrue(f.server.metricsText().contains("warren_control_policy_compile"), "compile time is metered");
