@@ -1,5 +1,8 @@
 package dev.warren.policy;
 
+import dev.warren.policy.internal.Model;
+import dev.warren.policy.internal.PolicyParser;
+
 import java.util.Objects;
 
 /**
@@ -29,12 +32,16 @@ public final class Policy {
             }
             """;
 
+    private static final Policy ALLOW_ALL = parseBuiltIn();
+
     private final String fileName;
     private final String text;
+    private final Model model;
 
-    private Policy(String fileName, String text) {
+    private Policy(String fileName, String text, Model model) {
         this.fileName = fileName;
         this.text = text;
+        this.model = model;
     }
 
     /**
@@ -47,12 +54,12 @@ public final class Policy {
     public static Policy parse(String fileName, String text) throws PolicyException {
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(text, "text");
-        throw new UnsupportedOperationException("API skeleton");
+        return new Policy(fileName, text, PolicyParser.parse(fileName, text));
     }
 
     /** The policy of a new domain: {@code parse("allow-all", ALLOW_ALL_TEXT)}. */
     public static Policy allowAll() {
-        return parseBuiltIn();
+        return ALLOW_ALL;
     }
 
     public String fileName() {
@@ -61,6 +68,26 @@ public final class Policy {
 
     public String text() {
         return text;
+    }
+
+    /** The validated model; internal to warren-policy. */
+    Model model() {
+        return model;
+    }
+
+    /** Number of entries in the file's {@code acls} section. */
+    public int aclCount() {
+        return model.aclCount();
+    }
+
+    /** Number of entries in the file's {@code grants} section. */
+    public int grantCount() {
+        return model.grantCount();
+    }
+
+    /** Number of entries in the file's {@code tests} section. */
+    public int testCount() {
+        return model.tests().size();
     }
 
     private static Policy parseBuiltIn() {
@@ -73,6 +100,6 @@ public final class Policy {
 
     @Override
     public String toString() {
-        return "Policy[" + fileName + "]";
+        return "Policy[" + fileName + ", " + model.rules().size() + " rules]";
     }
 }
