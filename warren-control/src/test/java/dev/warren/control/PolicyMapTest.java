@@ -74,6 +74,10 @@ class PolicyMapTest {
         for (SimNode n : all()) {
             n.await("every other node under allow-all", x -> x.peers().size() == 4);
         }
+        for (SimNode n : all()) { // the streams' online patches have arrived: nothing more is on its way
+            n.await("every peer online", x -> x.peers().values().stream()
+                    .allMatch(dev.warren.wire.control.Node::online));
+        }
     }
 
     @AfterEach
@@ -209,6 +213,10 @@ class PolicyMapTest {
     void anInvalidPolicyIsRejectedWithPositionsAndTheOldOneStays() throws Exception {
         f.admin.setPolicy("corp", "corp.hujson", policy(5432));
         awaitPeers(carol, Set.of());
+        for (SimNode n : all()) {
+            n.await("the policy's filter", x -> x.filters() == 2);
+        }
+        awaitPeers(server, ids(alice, db));
         Map<String, Integer> before = all().stream().collect(Collectors.toMap(n -> n.hostname, SimNode::messages));
         String bad = policy(5432).replace("\"src\": [\"group:dev\"]", "\"src\": [\"group:dve\"]");
         ControlException e = assertThrows(ControlException.class,

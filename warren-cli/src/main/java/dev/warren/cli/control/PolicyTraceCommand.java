@@ -82,8 +82,9 @@ public final class PolicyTraceCommand implements Callable<Integer> {
         try {
             r = admin.client().post(PolicyCommand.path(domain) + "/trace", body);
         } catch (AdminClient.ApiException e) {
-            PolicyCommand.printErrors(e.error, System.err);
-            System.err.println("warren policy trace: " + e.getMessage());
+            if (!PolicyCommand.printErrors(e.error, System.err)) {
+                System.err.println("warren policy trace: " + e.getMessage());
+            }
             return 2;
         }
         boolean allowed = r.path("allowed").asBoolean();
