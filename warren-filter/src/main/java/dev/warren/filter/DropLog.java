@@ -14,6 +14,7 @@ final class DropLog {
 
     private final Clock clock;
     private final long intervalNanos;
+    // all three guarded by FilterTun's write lock
     private long next = Long.MIN_VALUE;
     private boolean armed;
     private long suppressed;

@@ -89,6 +89,7 @@ public final class PacketFilter {
     private final long udpIdle;
     private final long icmpIdle;
     private final long otherIdle;
+    // written under installLock; read without a lock by the packet threads (one volatile read per packet)
     private volatile Installed current = NONE;
     private final AtomicLongArray drops = new AtomicLongArray(REASONS.length);
     private final AtomicLong acceptedTracked = new AtomicLong();

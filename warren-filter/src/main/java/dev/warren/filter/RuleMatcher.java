@@ -34,7 +34,8 @@ import java.util.TreeSet;
  *
  * <p>Memory: every port segment stores the union of the sources of the rules that cover it, so many wide,
  * overlapping port ranges with many sources multiply; policies in practice name single ports, small ranges or
- * "*" (which is kept apart, not segmented).
+ * "*" (which is kept apart, not segmented). Past {@link #SEGMENT_BUDGET} a destination's port ranges are kept
+ * unsegmented and scanned one by one instead: slower for that destination, but never quadratic.
  *
  * <p>Immutable and thread-safe once compiled.
  */
@@ -42,9 +43,19 @@ public final class RuleMatcher {
     private final List<FilterRule> rules;
     private final DstEntry[][][] tables = new DstEntry[2][][];
 
+    /**
+     * Above this many (segment × source prefix) insertions, a destination's port ranges are not segmented but
+     * scanned one by one (each with its own sources): memory and compile time stay linear in the rules.
+     */
+    static final long SEGMENT_BUDGET = 2_000_000;
+
+    /** One port range of one rule, for the unsegmented fallback. */
+    private record PortEntry(int first, int last, SourceRanges sources) {
+    }
+
     /** One destination prefix of one (family, protocol). */
     private record DstEntry(long netHi, long netLo, long lastHi, long lastLo, SourceRanges allPorts,
-                            int[] segmentStart, SourceRanges[] segments) {
+                            int[] segmentStart, SourceRanges[] segments, PortEntry[] unsegmented) {
         boolean contains(long hi, long lo) {
             return SourceRanges.compare(hi, lo, netHi, netLo) >= 0 && SourceRanges.compare(hi, lo, lastHi, lastLo) <= 0;
         }
@@ -56,6 +67,11 @@ public final class RuleMatcher {
 
     /** Compiles {@code rules} (first match wins; an empty list admits nothing). */
     public static RuleMatcher compile(List<FilterRule> rules) {
+        return compile(rules, SEGMENT_BUDGET);
+    }
+
+    /** As {@link #compile(List)} with another segmenting budget (tests force the unsegmented form with 0). */
+    static RuleMatcher compile(List<FilterRule> rules, long segmentBudget) {
         RuleMatcher m = new RuleMatcher(List.copyOf(rules));
         for (int fam = 0; fam < 2; fam++) {
             boolean v4 = fam == 0;
@@ -73,7 +89,7 @@ public final class RuleMatcher {
                             continue;
                         }
                         DstBuilder b = byProto.computeIfAbsent(proto, k -> new LinkedHashMap<>())
-                                .computeIfAbsent(d.prefix(), DstBuilder::new);
+                                .computeIfAbsent(d.prefix(), x -> new DstBuilder(x, segmentBudget));
                         if (!PacketHeaders.hasPorts(proto) || (d.first() == 0 && d.last() == PortRange.MAX_PORT)) {
                             for (IpPrefix s : srcs) {
                                 b.all.add(Addresses.firstHi(s), Addresses.firstLo(s), Addresses.lastHi(s),
@@ -108,15 +124,29 @@ public final class RuleMatcher {
         final IpPrefix prefix;
         final SourceRanges.Builder all = new SourceRanges.Builder();
         final List<Ported> ported = new ArrayList<>();
+        final long budget;
 
-        DstBuilder(IpPrefix prefix) {
+        DstBuilder(IpPrefix prefix, long budget) {
             this.prefix = prefix;
+            this.budget = budget;
         }
 
         DstEntry build() {
             int[] starts = null;
             SourceRanges[] segs = null;
-            if (!ported.isEmpty()) {
+            PortEntry[] linear = null;
+            if (!ported.isEmpty() && segmentWork() > budget) {
+                linear = new PortEntry[ported.size()];
+                for (int k = 0; k < ported.size(); k++) {
+                    Ported p = ported.get(k);
+                    SourceRanges.Builder sb = new SourceRanges.Builder();
+                    for (IpPrefix s : p.sources()) {
+                        sb.add(Addresses.firstHi(s), Addresses.firstLo(s), Addresses.lastHi(s), Addresses.lastLo(s),
+                                p.rule());
+                    }
+                    linear[k] = new PortEntry(p.first(), p.last(), sb.build());
+                }
+            } else if (!ported.isEmpty()) {
                 // cut the port space at every range start and end+1; sweep keeping the ranges that cover a segment
                 TreeSet<Integer> cuts = new TreeSet<>();
                 cuts.add(0);
@@ -154,7 +184,25 @@ public final class RuleMatcher {
                 }
             }
             return new DstEntry(Addresses.firstHi(prefix), Addresses.firstLo(prefix), Addresses.lastHi(prefix),
-                    Addresses.lastLo(prefix), all.isEmpty() ? null : all.build(), starts, segs);
+                    Addresses.lastLo(prefix), all.isEmpty() ? null : all.build(), starts, segs, linear);
+        }
+
+        /** How many source insertions segmenting would take: Σ over segments of the sources covering it. */
+        long segmentWork() {
+            TreeMap<Integer, Long> delta = new TreeMap<>();
+            for (Ported p : ported) {
+                delta.merge(p.first(), (long) p.sources().size(), Long::sum);
+                if (p.last() < PortRange.MAX_PORT) {
+                    delta.merge(p.last() + 1, (long) -p.sources().size(), Long::sum);
+                }
+            }
+            long active = 0;
+            long work = 0;
+            for (long d : delta.values()) {
+                active += d;
+                work += active;
+            }
+            return work;
         }
     }
 
@@ -177,6 +225,17 @@ public final class RuleMatcher {
                 int r = d.allPorts().lookup(h.srcHi, h.srcLo);
                 if (r >= 0 && r < best) {
                     best = r;
+                }
+            }
+            PortEntry[] linear = d.unsegmented();
+            if (linear != null) {
+                for (PortEntry p : linear) {
+                    if (h.dstPort >= p.first() && h.dstPort <= p.last()) {
+                        int r = p.sources().lookup(h.srcHi, h.srcLo);
+                        if (r >= 0 && r < best) {
+                            best = r;
+                        }
+                    }
                 }
             }
             int[] starts = d.segmentStart();

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Differential test: the compiled {@link RuleMatcher} gives the same first matching rule as the naive linear
  * evaluation ({@link RuleMatcher#matchLinear}) for random rule lists and random packets drawn from a small address
- * and port universe (so that hits, misses, overlaps and nesting are all common), IPv4 and IPv6.
+ * and port universe (so that hits, misses, overlaps and nesting are all common), IPv4 and IPv6; both the
+ * segmented port index and the unsegmented fallback.
  */
 class RuleMatcherPropertiesTest {
     private static final String[] V4 = {"100.64.0.1", "100.64.0.2", "100.64.1.7", "10.0.0.1", "0.0.0.0", "255.255.255.255"};
@@ -32,12 +33,14 @@ class RuleMatcherPropertiesTest {
     void compiledMatcherAgreesWithLinearEvaluation(@ForAll("rules") List<FilterRule> rules,
                                                    @ForAll("packets") List<Packet> packets) {
         RuleMatcher m = RuleMatcher.compile(rules);
+        RuleMatcher unsegmented = RuleMatcher.compile(rules, 0);
         for (Packet p : packets) {
             byte[] raw = build(p);
             PacketHeaders h = Pkt.parse(raw);
             int want = RuleMatcher.matchLinear(rules, p.proto(), p.src(), p.dst(), p.port());
             assertEquals(want, m.match(h), () -> "packet " + p.proto() + " " + IpAddresses.format(p.src()) + " > "
                     + IpAddresses.format(p.dst()) + ":" + p.port() + " rules " + rules);
+            assertEquals(want, unsegmented.match(h), "the unsegmented fallback");
         }
     }
 

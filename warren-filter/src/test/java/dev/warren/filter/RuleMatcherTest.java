@@ -8,6 +8,7 @@ import java.util.List;
 
 import static dev.warren.filter.Rules.rule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RuleMatcherTest {
     private static int match(List<FilterRule> rules, byte[] packet) {
@@ -78,5 +79,21 @@ class RuleMatcherTest {
         RuleMatcher m = RuleMatcher.compile(many);
         assertEquals(7777, m.match(Pkt.parse(Pkt.tcp("10.30.97.5", 1, "100.64.0.1", 1000 + 7777 % 5000, Pkt.SYN))));
         assertEquals(-1, m.match(Pkt.parse(Pkt.tcp("10.30.97.5", 1, "100.64.0.1", 999, Pkt.SYN))));
+    }
+
+    @Test
+    void manyNestedWidePortRangesStayLinear() {
+        List<FilterRule> nested = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            nested.add(rule("n" + i, "10." + (i >> 8) + "." + (i & 255) + ".0/24", "tcp",
+                    "100.64.0.1/32:" + (1 + i) + "-" + (65534 - i)));
+        }
+        long start = System.nanoTime();
+        RuleMatcher m = RuleMatcher.compile(nested);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < 20_000, "compiled in " + ms + " ms");
+        assertEquals(2999, m.match(Pkt.parse(Pkt.tcp("10.11.183.1", 1, "100.64.0.1", 3000, Pkt.SYN))));
+        assertEquals(-1, m.match(Pkt.parse(Pkt.tcp("10.11.183.1", 1, "100.64.0.1", 2999, Pkt.SYN))));
+        assertEquals(0, m.match(Pkt.parse(Pkt.tcp("10.0.0.1", 1, "100.64.0.1", 30000, Pkt.SYN))));
     }
 }
