@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 dev.warren.cli.node.DownCommand.class, dev.warren.cli.node.LogoutCommand.class,
                 dev.warren.cli.node.StatusCommand.class, dev.warren.cli.node.IpAddrCommand.class,
                 dev.warren.cli.node.PingCommand.class, dev.warren.cli.node.WhoisCommand.class,
-                dev.warren.cli.node.NetcheckCommand.class,
+                dev.warren.cli.node.NetcheckCommand.class, dev.warren.cli.node.FilterCommand.class,
                 dev.warren.cli.control.ControlCommand.class,
                 dev.warren.cli.relay.RelayCommand.class,
                 CommandLine.HelpCommand.class},
