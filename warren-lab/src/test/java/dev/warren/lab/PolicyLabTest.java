@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * devices in namespaces, two users, a group and two tags, driven through the CLI as an admin does.
  *
  * <pre>
- * 1. control serve; domain; a key per identity (alice@lab, bob@lab, carol@lab, tag:web, tag:db); five nodes up
+ * 1. control serve (with a relay); domain; a key per identity (alice@lab, bob@lab, carol@lab, tag:web, tag:db); five nodes up
  * 2. policy A (warren control policy set): every (src, dst, proto, port) of the matrix — TCP 80 and 5432,
  *    UDP 5353, ICMP echo, between every ordered pair — is tried for real: the allowed ones connect, the denied
  *    ones do not; the denied ones between nodes that see each other are counted in the destination's drops
@@ -144,7 +144,10 @@ class PolicyLabTest {
         try (Netns netns = new Netns("pol")) {
             Path work = LabEnv.logDir(netns);
             MeshLab lab = new MeshLab(netns, LabEnv.WARREN, work);
-            MeshLab.Control control = lab.startControl(START);
+            // With a relay, as networks are deployed: a peer that becomes visible is reached through it at once
+            // while a direct path is proven. (Without one, a new peer's first WireGuard handshake is lost until
+            // disco has proven the direct path, and the next try comes 5 s later — measured 7.4 s here.)
+            MeshLab.Control control = lab.startControl(START, true);
             control.createDomain("lab");
             Map<String, MeshLab.Node> nodes = new LinkedHashMap<>();
             for (String name : IDENTITY.keySet()) {
@@ -199,20 +202,24 @@ class PolicyLabTest {
                 // 3. an allowed session that must survive the change
                 Path holdLog = work.resolve("hold.log");
                 Process hold = LabEnv.spawn(nodes.get("alice").namespace(), holdLog,
-                        probeCommand("hold", v4.get("web"), "80", "8"));
+                        probeCommand("hold", v4.get("web"), "80", "10"));
                 assertTrue(LabEnv.eventually(Duration.ofSeconds(10), () -> LabEnv.read(holdLog).contains("connected")),
                         "alice's session to web:80 is open: " + LabEnv.read(holdLog));
                 Thread.sleep(1500);
 
-                // 4. policy B: the whole new matrix within 1 s of the set
-                long t0 = System.nanoTime();
+                // 4. policy B: the whole new matrix within 1 s of the set (the server has sent every delta when
+                // `policy set` returns; the CLI's own start-up is not counted)
                 setPolicy(control, work, "b.hujson", POLICY_B);
-                long setMs = (System.nanoTime() - t0) / 1_000_000;
-                long sleep = 1000 - (System.nanoTime() - t0) / 1_000_000 + setMs; // 1 s after the set returned
-                Thread.sleep(Math.max(0, sleep));
+                long setAt = System.nanoTime();
+                Thread.sleep(1000);
                 Map<String, Boolean> b = matrix(netns, nodes, v4);
-                System.out.println("policy lab: policy set took " + setMs + " ms; matrix B checked from "
-                        + ((System.nanoTime() - t0) / 1_000_000 - setMs) + " ms after it returned");
+                List<String> late = mismatches(MODEL_B, b);
+                if (!late.isEmpty()) { // how late: for the report, then fail
+                    Map<String, Boolean> later = awaitMatrix(netns, nodes, v4, MODEL_B, Duration.ofSeconds(20));
+                    System.out.println("policy lab: policy B held " + (System.nanoTime() - setAt) / 1_000_000
+                            + " ms after the set (" + mismatches(MODEL_B, later).size() + " still differ); at 1 s: "
+                            + late);
+                }
                 assertMatrix("policy B, 1 s after it was set", MODEL_B, b);
 
                 hold.waitFor();
@@ -221,7 +228,7 @@ class PolicyLabTest {
                 java.util.regex.Matcher m = java.util.regex.Pattern
                         .compile("sent=(\\d+) echoed=(\\d+) maxgap_ms=(\\d+)").matcher(held);
                 assertTrue(m.find(), held);
-                assertTrue(Integer.parseInt(m.group(2)) > 60, "the session carried data for its 8 s: " + held);
+                assertTrue(Integer.parseInt(m.group(2)) > 60, "the session carried data for its 10 s: " + held);
                 assertEquals(m.group(1), m.group(2), "every line was echoed: " + held);
                 assertTrue(Integer.parseInt(m.group(3)) < 1000, "the session never stalled: " + held);
             } finally {
