@@ -37,7 +37,13 @@ final class RuleParser {
                         m.key().equals("via") ? "Warren has no subnet routers or exit nodes yet"
                                 : "Warren has no device posture");
             } else {
-                String close = Hints.closest(m.key(), allowed);
+                String close = switch (m.key()) {
+                    case "source", "sources" -> "src";
+                    case "destination", "destinations", "dest" -> "dst";
+                    case "protocol" -> "proto";
+                    default -> Hints.closest(m.key(), allowed);
+                };
+                close = close != null && allowed.contains(close) ? close : null;
                 if (close != null) {
                     suggested.add(close);
                 }
