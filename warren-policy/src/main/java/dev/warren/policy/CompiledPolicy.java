@@ -88,7 +88,7 @@ public final class CompiledPolicy {
             if (n == null) {
                 continue;
             }
-            if (!state.filters[i].equals(s.filters[i])) {
+            if (!State.sameFilter(state.filters[i], s.filters[i])) {
                 filterChanged.add(n.id());
             }
             if (!Bits.same(state.peers[i], s.peers[i])) {

@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -107,11 +109,13 @@ final class Incremental {
         s.slots = Arrays.copyOf(s.slots, cap);
         s.nodeRules = Arrays.copyOf(s.nodeRules, cap);
         s.filters = Arrays.copyOf(s.filters, cap);
+        s.filterRules = Arrays.copyOf(s.filterRules, cap);
         s.inbound = Arrays.copyOf(s.inbound, cap);
         s.peers = Arrays.copyOf(s.peers, cap);
         for (int i = slot; i < cap; i++) {
             s.nodeRules[i] = new int[0];
             s.filters[i] = List.of();
+            s.filterRules[i] = State.NO_RULES;
             s.inbound[i] = Bits.EMPTY;
             s.peers[i] = Bits.EMPTY;
             if (i > slot) {
@@ -183,13 +187,15 @@ final class Incremental {
                 }
                 s.userSources.put(u, Ranges.compress(addrs));
             }
-            if (!before.equals(s.userSources.getOrDefault(u, List.of()))) {
+            if (!State.sameList(before, s.userSources.getOrDefault(u, List.of()))) {
                 userSourcesChanged = true;
             }
         }
         // rules
         List<Integer> targets = new ArrayList<>();
         boolean sameAddresses = on != null && nn != null && on.addresses().equals(nn.addresses());
+        // rules with equal source lists get equal source prefixes: compute each once per change
+        Map<List<Alias>, List<IpPrefix>> memo = new HashMap<>();
         for (int r = 0; r < s.rules.length; r++) {
             Model.Rule rule = s.rules[r];
             boolean newSrc = false;
@@ -223,14 +229,19 @@ final class Incremental {
                     List<IpPrefix> after;
                     if (oldIdent && newIdent && sameAddresses) {
                         after = before;
-                    } else if (!oldIdent) {
-                        List<IpPrefix> all = new ArrayList<>(before);
-                        all.addAll(nn.addresses());
-                        after = Ranges.compress(all);
                     } else {
-                        after = s.sources(rule.srcs(), s.ruleIdent[r]);
+                        final int rr = r;
+                        final boolean added = !oldIdent;
+                        after = memo.computeIfAbsent(rule.srcs(), k -> {
+                            if (added) {
+                                List<IpPrefix> all = new ArrayList<>(before);
+                                all.addAll(nn.addresses());
+                                return Ranges.compress(all);
+                            }
+                            return s.sources(k, s.ruleIdent[rr]);
+                        });
                     }
-                    if (!after.equals(before)) {
+                    if (!State.sameList(after, before)) {
                         s.ruleSources[r] = after;
                         mark(dirty, s.ruleDst[r]);
                     }
@@ -256,10 +267,7 @@ final class Incremental {
         s.nodeRules[x] = targets.stream().mapToInt(Integer::intValue).toArray();
         // filters
         for (int b = dirty.nextSetBit(0); b >= 0; b = dirty.nextSetBit(b + 1)) {
-            List<FilterRule> f = s.buildFilter(b);
-            if (!f.equals(s.filters[b])) {
-                s.filters[b] = f;
-            }
+            s.rebuildFilter(b, b != x); // other nodes and their rule lists did not change: keep destinations
             touchedFilter.set(b);
         }
         // inbound
@@ -319,7 +327,7 @@ final class Incremental {
         for (int b = touchedFilter.nextSetBit(0); b >= 0; b = touchedFilter.nextSetBit(b + 1)) {
             List<FilterRule> before = b < oldSlots && old.slots[b] != null ? old.filters[b] : List.of();
             List<FilterRule> after = s.slots[b] != null ? s.filters[b] : List.of();
-            if (!before.equals(after)) {
+            if (!State.sameFilter(before, after)) {
                 addIds(filterChanged, b);
             }
         }

@@ -45,6 +45,8 @@ final class State {
     final HashMap<String, List<IpPrefix>> userSources;
     int[][] nodeRules;
     List<FilterRule>[] filters;
+    /** Per slot, the rule index of each entry of its filter (ascending), so a rebuild can reuse destinations. */
+    int[][] filterRules;
     long[][] inbound;
     long[][] peers;
 
@@ -64,6 +66,7 @@ final class State {
         this.userSources = new HashMap<>();
         this.nodeRules = new int[slotCount][];
         this.filters = new List[slotCount];
+        this.filterRules = new int[slotCount][];
         this.inbound = new long[slotCount][];
         this.peers = new long[slotCount][];
     }
@@ -83,6 +86,7 @@ final class State {
         this.userSources = new HashMap<>(o.userSources);
         this.nodeRules = o.nodeRules.clone();
         this.filters = o.filters.clone();
+        this.filterRules = o.filterRules.clone();
         this.inbound = o.inbound.clone();
         this.peers = o.peers.clone();
     }
@@ -156,7 +160,9 @@ final class State {
             }
         }
         for (int i = 0; i < layout.length; i++) {
-            s.filters[i] = s.buildFilter(i);
+            s.filters[i] = List.of();
+            s.filterRules[i] = NO_RULES;
+            s.rebuildFilter(i, false);
             s.inbound[i] = s.buildInbound(i, words);
         }
         // peers = inbound ∪ transpose(inbound), without self
@@ -225,33 +231,89 @@ final class State {
         return Ranges.compress(all);
     }
 
-    /** The inbound filter of the node in {@code slot}, from the rules that target it. */
-    List<FilterRule> buildFilter(int slot) {
+    static final int[] NO_RULES = new int[0];
+
+    /** List equality with the cheap checks first (identity, size): source lists can be long. */
+    static boolean sameList(List<?> a, List<?> b) {
+        return a == b || a.size() == b.size() && a.equals(b);
+    }
+
+    /** Filter equality, comparing each rule's sources with {@link #sameList}. */
+    static boolean sameFilter(List<FilterRule> a, List<FilterRule> b) {
+        if (a == b) {
+            return true;
+        }
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            FilterRule x = a.get(i);
+            FilterRule y = b.get(i);
+            if (x != y && !(x.origin().equals(y.origin()) && x.protocols().equals(y.protocols())
+                    && sameList(x.destinations(), y.destinations()) && sameList(x.sources(), y.sources()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Rebuilds the inbound filter of the node in {@code slot} from the rules that target it. With
+     * {@code reuseDestinations} (allowed only when neither the node nor its rule list changed since the filter was
+     * built) the destinations of existing entries are kept and only sources are refreshed, and an entry whose
+     * sources are the same list object is kept as is.
+     */
+    void rebuildFilter(int slot, boolean reuseDestinations) {
         PolicyNode n = slots[slot];
         if (n == null || nodeRules[slot].length == 0) {
-            return List.of();
+            filters[slot] = List.of();
+            filterRules[slot] = NO_RULES;
+            return;
         }
+        List<FilterRule> old = filters[slot];
+        int[] oldIdx = filterRules[slot];
         List<FilterRule> out = new ArrayList<>(nodeRules[slot].length);
+        int[] idx = new int[nodeRules[slot].length];
+        int k = 0;
         for (int r : nodeRules[slot]) {
             Model.Rule rule = rules[r];
             List<IpPrefix> srcs = rule.self() ? userSources.getOrDefault(n.user(), List.of()) : ruleSources[r];
+            while (k < oldIdx.length && oldIdx[k] < r) {
+                k++;
+            }
+            FilterRule prev = reuseDestinations && k < oldIdx.length && oldIdx[k] == r ? old.get(k) : null;
             if (srcs.isEmpty()) {
                 continue;
             }
-            LinkedHashSet<PortRange> dests = new LinkedHashSet<>();
-            for (Model.Dst d : rule.dsts()) {
-                List<IpPrefix> addrs = rule.self() ? n.addresses() : Matcher.destination(d.alias(), n);
-                for (IpPrefix addr : addrs) {
-                    for (Model.Ports p : d.ports()) {
-                        dests.add(new PortRange(addr, p.first(), p.last()));
-                    }
+            FilterRule fr;
+            if (prev != null) {
+                fr = prev.sources() == srcs ? prev
+                        : new FilterRule(rule.origin(), srcs, rule.protocols(), prev.destinations());
+            } else {
+                List<PortRange> dests = destinations(rule, n);
+                if (dests.isEmpty()) {
+                    continue;
+                }
+                fr = new FilterRule(rule.origin(), srcs, rule.protocols(), dests);
+            }
+            idx[out.size()] = r;
+            out.add(fr);
+        }
+        filters[slot] = out.isEmpty() ? List.of() : List.copyOf(out);
+        filterRules[slot] = out.isEmpty() ? NO_RULES : Arrays.copyOf(idx, out.size());
+    }
+
+    private static List<PortRange> destinations(Model.Rule rule, PolicyNode n) {
+        LinkedHashSet<PortRange> dests = new LinkedHashSet<>();
+        for (Model.Dst d : rule.dsts()) {
+            List<IpPrefix> addrs = rule.self() ? n.addresses() : Matcher.destination(d.alias(), n);
+            for (IpPrefix addr : addrs) {
+                for (Model.Ports p : d.ports()) {
+                    dests.add(new PortRange(addr, p.first(), p.last()));
                 }
             }
-            if (!dests.isEmpty()) {
-                out.add(new FilterRule(rule.origin(), srcs, rule.protocols(), List.copyOf(dests)));
-            }
         }
-        return out.isEmpty() ? List.of() : List.copyOf(out);
+        return List.copyOf(dests);
     }
 
     /** Who may send to the node in {@code slot}: the OR of its rules' source node sets. */
