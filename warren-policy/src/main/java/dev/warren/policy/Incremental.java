@@ -26,9 +26,9 @@ import java.util.Set;
  * can move, since whether another node matches an alias does not depend on X;</li>
  * <li>a rule whose source prefixes changed (X's addresses joined or left them) marks its receivers dirty; so do
  * {@code autogroup:self} rules for X's user's nodes; X itself is always dirty; dirty filters are rebuilt;</li>
- * <li>X's inbound row is rebuilt; for every other node that X could reach before (its old peers) or can reach now
- * (receivers of rules X is a source of), X's bit in that node's inbound row is recomputed;</li>
- * <li>peer bits between X and those nodes are recomputed from the inbound rows.</li>
+ * <li>the peer bit between X and every node that could be affected — its old peers, the receivers of rules X is a
+ * source of, and the nodes that may send to X — is recomputed from the rules (X reaches b, or b reaches X), and
+ * only the rows whose bit flips are copied (one chunk each, see {@link ChunkedBits}).</li>
  * </ol>
  * Finally the touched nodes are compared with the old state, so the reported sets are exactly the nodes whose
  * answers differ. Rows are copied before they are written (copy-on-write), so the old {@link CompiledPolicy}
@@ -41,8 +41,6 @@ final class Incremental {
     private final BitSet ownedIdent = new BitSet();
     private final BitSet ownedSrc = new BitSet();
     private final BitSet ownedDst = new BitSet();
-    private final BitSet ownedIn = new BitSet();
-    private final BitSet ownedPeers = new BitSet();
     private final Set<String> ownedUsers = new HashSet<>();
     private final BitSet touchedFilter = new BitSet();
     private final BitSet touchedPeers = new BitSet();
@@ -110,14 +108,12 @@ final class Incremental {
         s.nodeRules = Arrays.copyOf(s.nodeRules, cap);
         s.filters = Arrays.copyOf(s.filters, cap);
         s.filterRules = Arrays.copyOf(s.filterRules, cap);
-        s.inbound = Arrays.copyOf(s.inbound, cap);
         s.peers = Arrays.copyOf(s.peers, cap);
         for (int i = slot; i < cap; i++) {
             s.nodeRules[i] = new int[0];
             s.filters[i] = List.of();
             s.filterRules[i] = State.NO_RULES;
-            s.inbound[i] = Bits.EMPTY;
-            s.peers[i] = Bits.EMPTY;
+            s.peers[i] = ChunkedBits.EMPTY;
             if (i > slot) {
                 s.freeSlots.addFirst(i); // removeLast hands out the lowest first
             }
@@ -139,8 +135,8 @@ final class Incremental {
         }
         int x = existing != null ? existing : allocate();
         BitSet cand = new BitSet();
-        long[] oldPeerRow = s.peers[x];
-        for (int b = Bits.next(oldPeerRow, 0); b >= 0; b = Bits.next(oldPeerRow, b + 1)) {
+        long[][] oldPeerRow = s.peers[x];
+        for (int b = ChunkedBits.next(oldPeerRow, 0); b >= 0; b = ChunkedBits.next(oldPeerRow, b + 1)) {
             cand.set(b);
         }
         s.slots[x] = nn;
@@ -270,17 +266,9 @@ final class Incremental {
             s.rebuildFilter(b, b != x); // other nodes and their rule lists did not change: keep destinations
             touchedFilter.set(b);
         }
-        // inbound
-        s.inbound[x] = nn == null ? Bits.EMPTY : s.buildInbound(x, words);
-        ownedIn.clear(x);
-        for (int b = cand.nextSetBit(0); b >= 0; b = cand.nextSetBit(b + 1)) {
-            if (b != x && s.slots[b] != null) {
-                setBit(s.inbound, ownedIn, b, x, s.reaches(x, b));
-            }
-        }
-        // peers
-        BitSet peerCand = (BitSet) cand.clone();
-        long[] inX = s.inbound[x];
+        // peers: X's row from scratch, X's bit in the rows of every node it may now or before have seen
+        long[] inX = nn == null ? Bits.EMPTY : s.buildInbound(x, words);
+        BitSet peerCand = cand;
         for (int b = Bits.next(inX, 0); b >= 0; b = Bits.next(inX, b + 1)) {
             peerCand.set(b);
         }
@@ -289,17 +277,16 @@ final class Incremental {
             if (b == x || s.slots[b] == null) {
                 continue;
             }
-            boolean p = nn != null && (Bits.get(s.inbound[b], x) || Bits.get(inX, b));
+            boolean p = nn != null && (Bits.get(inX, b) || s.reaches(x, b));
             if (p) {
                 Bits.set(rowX, b);
             }
-            if (Bits.get(s.peers[b], x) != p) {
-                setBit(s.peers, ownedPeers, b, x, p);
+            if (ChunkedBits.get(s.peers[b], x) != p) {
+                s.peers[b] = ChunkedBits.with(s.peers[b], x, p);
                 touchedPeers.set(b);
             }
         }
-        s.peers[x] = Bits.trim(rowX);
-        ownedPeers.clear(x);
+        s.peers[x] = ChunkedBits.of(rowX);
         touchedPeers.set(x);
         touchedFilter.set(x);
     }
@@ -332,9 +319,9 @@ final class Incremental {
             }
         }
         for (int b = touchedPeers.nextSetBit(0); b >= 0; b = touchedPeers.nextSetBit(b + 1)) {
-            long[] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : Bits.EMPTY;
-            long[] after = s.slots[b] != null ? s.peers[b] : Bits.EMPTY;
-            if (!Bits.same(before, after)) {
+            long[][] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : ChunkedBits.EMPTY;
+            long[][] after = s.slots[b] != null ? s.peers[b] : ChunkedBits.EMPTY;
+            if (!ChunkedBits.same(before, after)) {
                 addIds(peersChanged, b);
             }
         }

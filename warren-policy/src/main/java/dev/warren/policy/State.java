@@ -23,10 +23,11 @@ import java.util.Map;
  * users, groups, tags, member/tagged autogroups), {@code ruleSrc} (nodes whose packets match the sources, which
  * also counts {@code *} and CIDRs) and {@code ruleDst} (nodes that receive the rule in their filter) — and the
  * compressed source prefixes, which every receiving node's {@link FilterRule} shares. Per node it keeps the rules
- * that target it, its filter, {@code inbound} (who may send to it) and {@code peers} (inbound ∪ outbound). Rules
+ * that target it, its filter and {@code peers} (who may send to it ∪ whom it may send to, as {@link ChunkedBits}
+ * rows; "who may send to it" is recomputed from its rules when needed rather than stored). Rules
  * with {@code autogroup:self} destinations take their sources per user ({@code userNodes}/{@code userSources}).
  *
- * <p>Invariants: {@code peers[a]} has bit b iff {@code inbound[a]} has b or {@code inbound[b]} has a, a ≠ b; an
+ * <p>Invariants: {@code peers[a]} has bit b iff {@code reaches(a, b)} or {@code reaches(b, a)}, a ≠ b; an
  * empty slot has empty rows and an empty filter. A {@code State} owned by a {@link CompiledPolicy} is never
  * mutated; {@link Incremental} works on a shallow copy and copies each row before writing it. Not thread-safe
  * while being built.
@@ -47,8 +48,7 @@ final class State {
     List<FilterRule>[] filters;
     /** Per slot, the rule index of each entry of its filter (ascending), so a rebuild can reuse destinations. */
     int[][] filterRules;
-    long[][] inbound;
-    long[][] peers;
+    long[][][] peers;
 
     @SuppressWarnings("unchecked")
     private State(Policy policy, int slotCount) {
@@ -67,8 +67,7 @@ final class State {
         this.nodeRules = new int[slotCount][];
         this.filters = new List[slotCount];
         this.filterRules = new int[slotCount][];
-        this.inbound = new long[slotCount][];
-        this.peers = new long[slotCount][];
+        this.peers = new long[slotCount][][];
     }
 
     /** A shallow copy for copy-on-write updates: arrays are new, rows and lists are shared. */
@@ -87,7 +86,6 @@ final class State {
         this.nodeRules = o.nodeRules.clone();
         this.filters = o.filters.clone();
         this.filterRules = o.filterRules.clone();
-        this.inbound = o.inbound.clone();
         this.peers = o.peers.clone();
     }
 
@@ -163,15 +161,18 @@ final class State {
             s.filters[i] = List.of();
             s.filterRules[i] = NO_RULES;
             s.rebuildFilter(i, false);
-            s.inbound[i] = s.buildInbound(i, words);
+        }
+        long[][] inbound = new long[layout.length][];
+        for (int i = 0; i < layout.length; i++) {
+            inbound[i] = s.buildInbound(i, words);
         }
         // peers = inbound ∪ transpose(inbound), without self
         long[][] peers = new long[layout.length][];
         for (int i = 0; i < layout.length; i++) {
-            peers[i] = layout[i] == null ? new long[0] : Arrays.copyOf(s.inbound[i], words);
+            peers[i] = layout[i] == null ? new long[0] : Arrays.copyOf(inbound[i], words);
         }
         for (int b = 0; b < layout.length; b++) {
-            long[] in = s.inbound[b];
+            long[] in = inbound[b];
             for (int a = Bits.next(in, 0); a >= 0; a = Bits.next(in, a + 1)) {
                 Bits.set(peers[a], b);
             }
@@ -180,7 +181,7 @@ final class State {
             if (layout[i] != null) {
                 peers[i][i >>> 6] &= ~(1L << i);
             }
-            s.peers[i] = Bits.trim(peers[i]);
+            s.peers[i] = ChunkedBits.of(peers[i]);
         }
         return s;
     }
