@@ -50,7 +50,7 @@ final class State {
     int[][] filterRules;
     long[][][] peers;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private State(Policy policy, int slotCount) {
         this.policy = policy;
         this.rules = policy.model().rules().toArray(new Model.Rule[0]);
