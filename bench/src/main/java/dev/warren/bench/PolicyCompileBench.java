@@ -18,7 +18,8 @@ import java.util.Random;
  * policy (sources: groups of 20-50 users, tags, users, CIDRs, autogroups, a few "*"; destinations: tags, groups,
  * CIDRs, autogroup:self, with port lists and ranges). Prints parse time, full compile time (best and median of
  * several runs), heap retained by one compiled policy, the cost of one-node updates (tag change, address change,
- * add, remove) and of a policy change over the same nodes.
+ * add, remove) and of a policy change over the same nodes. A third argument {@code sparse} leaves out the
+ * {@code *}, autogroup and CIDR sources, so each node sees a few hundred peers instead of thousands.
  *
  * <p>Run: {@code mvn -pl bench -am compile} then
  * {@code java -Xmx2g -cp bench/target/classes:warren-policy/target/classes:warren-wire/target/classes
@@ -27,12 +28,16 @@ import java.util.Random;
  * benchmark harness.
  */
 public final class PolicyCompileBench {
+    /** Without "*", autogroup and CIDR sources: every node sees a few hundred peers instead of thousands. */
+    private static boolean sparse;
+
     private PolicyCompileBench() {
     }
 
     public static void main(String[] args) throws PolicyException {
         int nodeCount = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int ruleCount = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        sparse = args.length > 2 && args[2].equals("sparse");
         Random r = new Random(42);
         int users = nodeCount / 5;
         int groups = 100;
@@ -136,7 +141,7 @@ public final class PolicyCompileBench {
         sb.append("  \"acls\": [\n");
         String[] ports = {"22", "80,443", "5432", "8000-8100", "*", "3000-3999,9100", "53"};
         for (int i = 0; i < rules; i++) {
-            int kind = r.nextInt(100);
+            int kind = sparse ? r.nextInt(90) : r.nextInt(100);
             String src;
             boolean self = false;
             if (kind < 60) {
@@ -145,7 +150,7 @@ public final class PolicyCompileBench {
                 src = "tag:t" + r.nextInt(tags);
             } else if (kind < 90) {
                 src = "user" + r.nextInt(users) + "@example.com";
-            } else if (kind < 95) {
+            } else if (kind < 95 && !sparse) {
                 src = r.nextBoolean() ? "office" : "v6lab";
             } else if (kind < 98) {
                 src = "autogroup:member";
@@ -161,7 +166,7 @@ public final class PolicyCompileBench {
                 dst = "tag:t" + r.nextInt(tags) + ":" + ports[r.nextInt(ports.length)];
             } else if (dk < 90) {
                 dst = "group:g" + r.nextInt(groups) + ":" + ports[r.nextInt(ports.length)];
-            } else if (dk < 99) {
+            } else if (dk < 99 || sparse) {
                 dst = (r.nextBoolean() ? "office" : "v6lab") + ":" + ports[r.nextInt(ports.length)];
             } else {
                 dst = "autogroup:tagged:9100";
