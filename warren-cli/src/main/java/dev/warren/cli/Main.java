@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 dev.warren.cli.node.NetcheckCommand.class, dev.warren.cli.node.FilterCommand.class,
                 dev.warren.cli.control.ControlCommand.class,
                 dev.warren.cli.relay.RelayCommand.class,
+                dev.warren.cli.policy.PolicyCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'warren help COMMAND' for a command's options. Documentation: README.md and docs/."})
 public final class Main implements Runnable {

@@ -45,10 +45,10 @@ public final class CompiledPolicy {
         if (slot == null) {
             return new long[0];
         }
-        long[] row = state.peers[slot];
-        long[] out = new long[Bits.cardinality(row)];
+        long[][] row = state.peers[slot];
+        long[] out = new long[ChunkedBits.cardinality(row)];
         int k = 0;
-        for (int b = Bits.next(row, 0); b >= 0; b = Bits.next(row, b + 1)) {
+        for (int b = ChunkedBits.next(row, 0); b >= 0; b = ChunkedBits.next(row, b + 1)) {
             out[k++] = state.slots[b].id();
         }
         Arrays.sort(out);
@@ -59,7 +59,7 @@ public final class CompiledPolicy {
     public boolean canSee(long a, long b) {
         Integer sa = state.index.get(a);
         Integer sb = state.index.get(b);
-        return sa != null && sb != null && Bits.get(state.peers[sa], sb);
+        return sa != null && sb != null && ChunkedBits.get(state.peers[sa], sb);
     }
 
     /** The ids of the compiled nodes, sorted. */
@@ -88,10 +88,10 @@ public final class CompiledPolicy {
             if (n == null) {
                 continue;
             }
-            if (!state.filters[i].equals(s.filters[i])) {
+            if (!State.sameFilter(state.filters[i], s.filters[i])) {
                 filterChanged.add(n.id());
             }
-            if (!Bits.same(state.peers[i], s.peers[i])) {
+            if (!ChunkedBits.same(state.peers[i], s.peers[i])) {
                 peersChanged.add(n.id());
             }
         }

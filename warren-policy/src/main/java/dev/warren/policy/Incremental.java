@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -24,9 +26,9 @@ import java.util.Set;
  * can move, since whether another node matches an alias does not depend on X;</li>
  * <li>a rule whose source prefixes changed (X's addresses joined or left them) marks its receivers dirty; so do
  * {@code autogroup:self} rules for X's user's nodes; X itself is always dirty; dirty filters are rebuilt;</li>
- * <li>X's inbound row is rebuilt; for every other node that X could reach before (its old peers) or can reach now
- * (receivers of rules X is a source of), X's bit in that node's inbound row is recomputed;</li>
- * <li>peer bits between X and those nodes are recomputed from the inbound rows.</li>
+ * <li>the peer bit between X and every node that could be affected — its old peers, the receivers of rules X is a
+ * source of, and the nodes that may send to X — is recomputed from the rules (X reaches b, or b reaches X), and
+ * only the rows whose bit flips are copied (one chunk each, see {@link ChunkedBits}).</li>
  * </ol>
  * Finally the touched nodes are compared with the old state, so the reported sets are exactly the nodes whose
  * answers differ. Rows are copied before they are written (copy-on-write), so the old {@link CompiledPolicy}
@@ -39,8 +41,6 @@ final class Incremental {
     private final BitSet ownedIdent = new BitSet();
     private final BitSet ownedSrc = new BitSet();
     private final BitSet ownedDst = new BitSet();
-    private final BitSet ownedIn = new BitSet();
-    private final BitSet ownedPeers = new BitSet();
     private final Set<String> ownedUsers = new HashSet<>();
     private final BitSet touchedFilter = new BitSet();
     private final BitSet touchedPeers = new BitSet();
@@ -107,13 +107,13 @@ final class Incremental {
         s.slots = Arrays.copyOf(s.slots, cap);
         s.nodeRules = Arrays.copyOf(s.nodeRules, cap);
         s.filters = Arrays.copyOf(s.filters, cap);
-        s.inbound = Arrays.copyOf(s.inbound, cap);
+        s.filterRules = Arrays.copyOf(s.filterRules, cap);
         s.peers = Arrays.copyOf(s.peers, cap);
         for (int i = slot; i < cap; i++) {
             s.nodeRules[i] = new int[0];
             s.filters[i] = List.of();
-            s.inbound[i] = Bits.EMPTY;
-            s.peers[i] = Bits.EMPTY;
+            s.filterRules[i] = State.NO_RULES;
+            s.peers[i] = ChunkedBits.EMPTY;
             if (i > slot) {
                 s.freeSlots.addFirst(i); // removeLast hands out the lowest first
             }
@@ -135,8 +135,8 @@ final class Incremental {
         }
         int x = existing != null ? existing : allocate();
         BitSet cand = new BitSet();
-        long[] oldPeerRow = s.peers[x];
-        for (int b = Bits.next(oldPeerRow, 0); b >= 0; b = Bits.next(oldPeerRow, b + 1)) {
+        long[][] oldPeerRow = s.peers[x];
+        for (int b = ChunkedBits.next(oldPeerRow, 0); b >= 0; b = ChunkedBits.next(oldPeerRow, b + 1)) {
             cand.set(b);
         }
         s.slots[x] = nn;
@@ -183,13 +183,15 @@ final class Incremental {
                 }
                 s.userSources.put(u, Ranges.compress(addrs));
             }
-            if (!before.equals(s.userSources.getOrDefault(u, List.of()))) {
+            if (!State.sameList(before, s.userSources.getOrDefault(u, List.of()))) {
                 userSourcesChanged = true;
             }
         }
         // rules
         List<Integer> targets = new ArrayList<>();
         boolean sameAddresses = on != null && nn != null && on.addresses().equals(nn.addresses());
+        // rules with equal source lists get equal source prefixes: compute each once per change
+        Map<List<Alias>, List<IpPrefix>> memo = new HashMap<>();
         for (int r = 0; r < s.rules.length; r++) {
             Model.Rule rule = s.rules[r];
             boolean newSrc = false;
@@ -223,14 +225,19 @@ final class Incremental {
                     List<IpPrefix> after;
                     if (oldIdent && newIdent && sameAddresses) {
                         after = before;
-                    } else if (!oldIdent) {
-                        List<IpPrefix> all = new ArrayList<>(before);
-                        all.addAll(nn.addresses());
-                        after = Ranges.compress(all);
                     } else {
-                        after = s.sources(rule.srcs(), s.ruleIdent[r]);
+                        final int rr = r;
+                        final boolean added = !oldIdent;
+                        after = memo.computeIfAbsent(rule.srcs(), k -> {
+                            if (added) {
+                                List<IpPrefix> all = new ArrayList<>(before);
+                                all.addAll(nn.addresses());
+                                return Ranges.compress(all);
+                            }
+                            return s.sources(k, s.ruleIdent[rr]);
+                        });
                     }
-                    if (!after.equals(before)) {
+                    if (!State.sameList(after, before)) {
                         s.ruleSources[r] = after;
                         mark(dirty, s.ruleDst[r]);
                     }
@@ -256,23 +263,12 @@ final class Incremental {
         s.nodeRules[x] = targets.stream().mapToInt(Integer::intValue).toArray();
         // filters
         for (int b = dirty.nextSetBit(0); b >= 0; b = dirty.nextSetBit(b + 1)) {
-            List<FilterRule> f = s.buildFilter(b);
-            if (!f.equals(s.filters[b])) {
-                s.filters[b] = f;
-            }
+            s.rebuildFilter(b, b != x); // other nodes and their rule lists did not change: keep destinations
             touchedFilter.set(b);
         }
-        // inbound
-        s.inbound[x] = nn == null ? Bits.EMPTY : s.buildInbound(x, words);
-        ownedIn.clear(x);
-        for (int b = cand.nextSetBit(0); b >= 0; b = cand.nextSetBit(b + 1)) {
-            if (b != x && s.slots[b] != null) {
-                setBit(s.inbound, ownedIn, b, x, s.reaches(x, b));
-            }
-        }
-        // peers
-        BitSet peerCand = (BitSet) cand.clone();
-        long[] inX = s.inbound[x];
+        // peers: X's row from scratch, X's bit in the rows of every node it may now or before have seen
+        long[] inX = nn == null ? Bits.EMPTY : s.buildInbound(x, words);
+        BitSet peerCand = cand;
         for (int b = Bits.next(inX, 0); b >= 0; b = Bits.next(inX, b + 1)) {
             peerCand.set(b);
         }
@@ -281,17 +277,16 @@ final class Incremental {
             if (b == x || s.slots[b] == null) {
                 continue;
             }
-            boolean p = nn != null && (Bits.get(s.inbound[b], x) || Bits.get(inX, b));
+            boolean p = nn != null && (Bits.get(inX, b) || s.reaches(x, b));
             if (p) {
                 Bits.set(rowX, b);
             }
-            if (Bits.get(s.peers[b], x) != p) {
-                setBit(s.peers, ownedPeers, b, x, p);
+            if (ChunkedBits.get(s.peers[b], x) != p) {
+                s.peers[b] = ChunkedBits.with(s.peers[b], x, p);
                 touchedPeers.set(b);
             }
         }
-        s.peers[x] = Bits.trim(rowX);
-        ownedPeers.clear(x);
+        s.peers[x] = ChunkedBits.of(rowX);
         touchedPeers.set(x);
         touchedFilter.set(x);
     }
@@ -319,14 +314,14 @@ final class Incremental {
         for (int b = touchedFilter.nextSetBit(0); b >= 0; b = touchedFilter.nextSetBit(b + 1)) {
             List<FilterRule> before = b < oldSlots && old.slots[b] != null ? old.filters[b] : List.of();
             List<FilterRule> after = s.slots[b] != null ? s.filters[b] : List.of();
-            if (!before.equals(after)) {
+            if (!State.sameFilter(before, after)) {
                 addIds(filterChanged, b);
             }
         }
         for (int b = touchedPeers.nextSetBit(0); b >= 0; b = touchedPeers.nextSetBit(b + 1)) {
-            long[] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : Bits.EMPTY;
-            long[] after = s.slots[b] != null ? s.peers[b] : Bits.EMPTY;
-            if (!Bits.same(before, after)) {
+            long[][] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : ChunkedBits.EMPTY;
+            long[][] after = s.slots[b] != null ? s.peers[b] : ChunkedBits.EMPTY;
+            if (!ChunkedBits.same(before, after)) {
                 addIds(peersChanged, b);
             }
         }

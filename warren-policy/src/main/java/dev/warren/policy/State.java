@@ -23,10 +23,11 @@ import java.util.Map;
  * users, groups, tags, member/tagged autogroups), {@code ruleSrc} (nodes whose packets match the sources, which
  * also counts {@code *} and CIDRs) and {@code ruleDst} (nodes that receive the rule in their filter) — and the
  * compressed source prefixes, which every receiving node's {@link FilterRule} shares. Per node it keeps the rules
- * that target it, its filter, {@code inbound} (who may send to it) and {@code peers} (inbound ∪ outbound). Rules
+ * that target it, its filter and {@code peers} (who may send to it ∪ whom it may send to, as {@link ChunkedBits}
+ * rows; "who may send to it" is recomputed from its rules when needed rather than stored). Rules
  * with {@code autogroup:self} destinations take their sources per user ({@code userNodes}/{@code userSources}).
  *
- * <p>Invariants: {@code peers[a]} has bit b iff {@code inbound[a]} has b or {@code inbound[b]} has a, a ≠ b; an
+ * <p>Invariants: {@code peers[a]} has bit b iff {@code reaches(a, b)} or {@code reaches(b, a)}, a ≠ b; an
  * empty slot has empty rows and an empty filter. A {@code State} owned by a {@link CompiledPolicy} is never
  * mutated; {@link Incremental} works on a shallow copy and copies each row before writing it. Not thread-safe
  * while being built.
@@ -45,10 +46,11 @@ final class State {
     final HashMap<String, List<IpPrefix>> userSources;
     int[][] nodeRules;
     List<FilterRule>[] filters;
-    long[][] inbound;
-    long[][] peers;
+    /** Per slot, the rule index of each entry of its filter (ascending), so a rebuild can reuse destinations. */
+    int[][] filterRules;
+    long[][][] peers;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private State(Policy policy, int slotCount) {
         this.policy = policy;
         this.rules = policy.model().rules().toArray(new Model.Rule[0]);
@@ -64,8 +66,8 @@ final class State {
         this.userSources = new HashMap<>();
         this.nodeRules = new int[slotCount][];
         this.filters = new List[slotCount];
-        this.inbound = new long[slotCount][];
-        this.peers = new long[slotCount][];
+        this.filterRules = new int[slotCount][];
+        this.peers = new long[slotCount][][];
     }
 
     /** A shallow copy for copy-on-write updates: arrays are new, rows and lists are shared. */
@@ -83,7 +85,7 @@ final class State {
         this.userSources = new HashMap<>(o.userSources);
         this.nodeRules = o.nodeRules.clone();
         this.filters = o.filters.clone();
-        this.inbound = o.inbound.clone();
+        this.filterRules = o.filterRules.clone();
         this.peers = o.peers.clone();
     }
 
@@ -156,16 +158,21 @@ final class State {
             }
         }
         for (int i = 0; i < layout.length; i++) {
-            s.filters[i] = s.buildFilter(i);
-            s.inbound[i] = s.buildInbound(i, words);
+            s.filters[i] = List.of();
+            s.filterRules[i] = NO_RULES;
+            s.rebuildFilter(i, false);
+        }
+        long[][] inbound = new long[layout.length][];
+        for (int i = 0; i < layout.length; i++) {
+            inbound[i] = s.buildInbound(i, words);
         }
         // peers = inbound ∪ transpose(inbound), without self
         long[][] peers = new long[layout.length][];
         for (int i = 0; i < layout.length; i++) {
-            peers[i] = layout[i] == null ? new long[0] : Arrays.copyOf(s.inbound[i], words);
+            peers[i] = layout[i] == null ? new long[0] : Arrays.copyOf(inbound[i], words);
         }
         for (int b = 0; b < layout.length; b++) {
-            long[] in = s.inbound[b];
+            long[] in = inbound[b];
             for (int a = Bits.next(in, 0); a >= 0; a = Bits.next(in, a + 1)) {
                 Bits.set(peers[a], b);
             }
@@ -174,7 +181,7 @@ final class State {
             if (layout[i] != null) {
                 peers[i][i >>> 6] &= ~(1L << i);
             }
-            s.peers[i] = Bits.trim(peers[i]);
+            s.peers[i] = ChunkedBits.of(peers[i]);
         }
         return s;
     }
@@ -225,33 +232,89 @@ final class State {
         return Ranges.compress(all);
     }
 
-    /** The inbound filter of the node in {@code slot}, from the rules that target it. */
-    List<FilterRule> buildFilter(int slot) {
+    static final int[] NO_RULES = new int[0];
+
+    /** List equality with the cheap checks first (identity, size): source lists can be long. */
+    static boolean sameList(List<?> a, List<?> b) {
+        return a == b || a.size() == b.size() && a.equals(b);
+    }
+
+    /** Filter equality, comparing each rule's sources with {@link #sameList}. */
+    static boolean sameFilter(List<FilterRule> a, List<FilterRule> b) {
+        if (a == b) {
+            return true;
+        }
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            FilterRule x = a.get(i);
+            FilterRule y = b.get(i);
+            if (x != y && !(x.origin().equals(y.origin()) && x.protocols().equals(y.protocols())
+                    && sameList(x.destinations(), y.destinations()) && sameList(x.sources(), y.sources()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Rebuilds the inbound filter of the node in {@code slot} from the rules that target it. With
+     * {@code reuseDestinations} (allowed only when neither the node nor its rule list changed since the filter was
+     * built) the destinations of existing entries are kept and only sources are refreshed, and an entry whose
+     * sources are the same list object is kept as is.
+     */
+    void rebuildFilter(int slot, boolean reuseDestinations) {
         PolicyNode n = slots[slot];
         if (n == null || nodeRules[slot].length == 0) {
-            return List.of();
+            filters[slot] = List.of();
+            filterRules[slot] = NO_RULES;
+            return;
         }
+        List<FilterRule> old = filters[slot];
+        int[] oldIdx = filterRules[slot];
         List<FilterRule> out = new ArrayList<>(nodeRules[slot].length);
+        int[] idx = new int[nodeRules[slot].length];
+        int k = 0;
         for (int r : nodeRules[slot]) {
             Model.Rule rule = rules[r];
             List<IpPrefix> srcs = rule.self() ? userSources.getOrDefault(n.user(), List.of()) : ruleSources[r];
+            while (k < oldIdx.length && oldIdx[k] < r) {
+                k++;
+            }
+            FilterRule prev = reuseDestinations && k < oldIdx.length && oldIdx[k] == r ? old.get(k) : null;
             if (srcs.isEmpty()) {
                 continue;
             }
-            LinkedHashSet<PortRange> dests = new LinkedHashSet<>();
-            for (Model.Dst d : rule.dsts()) {
-                List<IpPrefix> addrs = rule.self() ? n.addresses() : Matcher.destination(d.alias(), n);
-                for (IpPrefix addr : addrs) {
-                    for (Model.Ports p : d.ports()) {
-                        dests.add(new PortRange(addr, p.first(), p.last()));
-                    }
+            FilterRule fr;
+            if (prev != null) {
+                fr = prev.sources() == srcs ? prev
+                        : new FilterRule(rule.origin(), srcs, rule.protocols(), prev.destinations());
+            } else {
+                List<PortRange> dests = destinations(rule, n);
+                if (dests.isEmpty()) {
+                    continue;
+                }
+                fr = new FilterRule(rule.origin(), srcs, rule.protocols(), dests);
+            }
+            idx[out.size()] = r;
+            out.add(fr);
+        }
+        filters[slot] = out.isEmpty() ? List.of() : List.copyOf(out);
+        filterRules[slot] = out.isEmpty() ? NO_RULES : Arrays.copyOf(idx, out.size());
+    }
+
+    private static List<PortRange> destinations(Model.Rule rule, PolicyNode n) {
+        LinkedHashSet<PortRange> dests = new LinkedHashSet<>();
+        for (Model.Dst d : rule.dsts()) {
+            List<IpPrefix> addrs = rule.self() ? n.addresses() : Matcher.destination(d.alias(), n);
+            for (IpPrefix addr : addrs) {
+                for (Model.Ports p : d.ports()) {
+                    dests.add(new PortRange(addr, p.first(), p.last()));
                 }
             }
-            if (!dests.isEmpty()) {
-                out.add(new FilterRule(rule.origin(), srcs, rule.protocols(), List.copyOf(dests)));
-            }
         }
-        return out.isEmpty() ? List.of() : List.copyOf(out);
+        return List.copyOf(dests);
     }
 
     /** Who may send to the node in {@code slot}: the OR of its rules' source node sets. */

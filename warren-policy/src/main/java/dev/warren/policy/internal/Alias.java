@@ -40,10 +40,34 @@ public sealed interface Alias {
         }
     }
 
-    /** {@code group:name}, with its members. */
-    record Group(String name, List<User> members) implements Alias {
-        public Group {
-            members = List.copyOf(members);
+    /**
+     * {@code group:name}, with its members. A class rather than a record so it can keep an index of its members'
+     * logins: matching a node against a large group is one hash lookup.
+     */
+    final class Group implements Alias {
+        private final String name;
+        private final List<User> members;
+        private final java.util.Set<String> exact = new java.util.HashSet<>();
+        private final List<User> shortForms = new java.util.ArrayList<>();
+
+        public Group(String name, List<User> members) {
+            this.name = name;
+            this.members = List.copyOf(members);
+            for (User u : this.members) {
+                if (u.login().endsWith("@")) {
+                    shortForms.add(u);
+                } else {
+                    exact.add(u.login());
+                }
+            }
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public List<User> members() {
+            return members;
         }
 
         @Override
@@ -52,12 +76,30 @@ public sealed interface Alias {
         }
 
         public boolean containsLogin(String login) {
-            for (User u : members) {
+            if (exact.contains(login)) {
+                return true;
+            }
+            for (User u : shortForms) {
                 if (u.matchesLogin(login)) {
                     return true;
                 }
             }
             return false;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Group g && g.name.equals(name) && g.members.equals(members);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + members.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Group[" + name + ", " + members.size() + " members]";
         }
     }
 

@@ -228,6 +228,11 @@ final class AliasParser {
         }
         String aliasText = v.substring(0, colon);
         String portText = v.substring(colon + 1);
+        if (!portText.isEmpty() && !portText.startsWith("*") && !Character.isDigit(portText.charAt(0))) {
+            p.error(s, "destination \"" + v + "\" has no port", "write " + v + ":* for all ports, or e.g. "
+                    + v + ":22");
+            return null;
+        }
         Alias alias = alias(aliasText, s, role);
         List<Model.Ports> ports = ports(portText, s);
         if (alias == null || ports == null) {

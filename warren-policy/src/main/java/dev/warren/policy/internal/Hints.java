@@ -26,7 +26,8 @@ public final class Hints {
             int d = distance(v, lc);
             int limit = Math.max(2, Math.min(v.length(), lc.length()) / 3);
             boolean prefix = v.length() >= 3 && lc.length() >= 3 && (lc.startsWith(v) || v.startsWith(lc));
-            int score = d <= limit ? d : prefix ? limit + 1 + Math.abs(lc.length() - v.length()) : Integer.MAX_VALUE;
+            // an abbreviation (group:eng for group:engineering) ranks between one and two edits
+            int score = prefix ? 3 : d <= limit ? 2 * d : Integer.MAX_VALUE;
             if (score < bestScore || (score == bestScore && best != null && c.compareTo(best) < 0)) {
                 bestScore = score;
                 best = c;

@@ -19,6 +19,8 @@ final class RuleParser {
 
     private final PolicyParser p;
     private final AliasParser aliases;
+    /** Fields an unknown field was reported as a likely misspelling of; not reported again as missing. */
+    private final java.util.Set<String> suggested = new java.util.HashSet<>();
 
     RuleParser(PolicyParser p, AliasParser aliases) {
         this.p = p;
@@ -35,8 +37,18 @@ final class RuleParser {
                         m.key().equals("via") ? "Warren has no subnet routers or exit nodes yet"
                                 : "Warren has no device posture");
             } else {
+                String close = switch (m.key()) {
+                    case "source", "sources" -> "src";
+                    case "destination", "destinations", "dest" -> "dst";
+                    case "protocol" -> "proto";
+                    default -> Hints.closest(m.key(), allowed);
+                };
+                close = close != null && allowed.contains(close) ? close : null;
+                if (close != null) {
+                    suggested.add(close);
+                }
                 p.error(m.line(), m.column(), what + ": unknown field \"" + m.key() + "\"",
-                        Hints.didYouMean(m.key(), allowed));
+                        close == null ? null : "did you mean " + close + "?");
             }
         }
         return out;
@@ -52,7 +64,7 @@ final class RuleParser {
         if (m == null) {
             m = l;
         }
-        if (m == null) {
+        if (m == null && !suggested.contains(name)) {
             p.error(o, what + ": missing \"" + name + "\"", null);
         }
         return m;
