@@ -49,29 +49,13 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** {@code warren policy} when the local policy tools are not registered: a group for {@code trace} alone. */
-    @Command(name = "policy", description = "Access policy tools.")
-    static final class PolicyGroup implements Runnable {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(System.out);
-        }
-    }
-
     /**
      * {@code warren policy trace} asks the control server (like the {@code warren control} commands, whose server
      * flags it shares), so it lives in the control package; it joins the {@code warren policy} group here.
      */
     private static void addPolicyTrace(CommandLine cl) {
-        CommandLine policy = cl.getSubcommands().get("policy");
-        if (policy == null) {
-            policy = new CommandLine(new PolicyGroup());
-            cl.addSubcommand("policy", policy);
-        }
-        policy.addSubcommand("trace", new CommandLine(new dev.warren.cli.control.PolicyTraceCommand()));
+        cl.getSubcommands().get("policy").addSubcommand("trace",
+                new CommandLine(new dev.warren.cli.control.PolicyTraceCommand()));
     }
 
     private static void addHelp(CommandLine cl) {
