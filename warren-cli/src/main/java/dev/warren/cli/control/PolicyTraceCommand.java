@@ -82,7 +82,14 @@ public final class PolicyTraceCommand implements Callable<Integer> {
         try {
             r = admin.client().post(PolicyCommand.path(domain) + "/trace", body);
         } catch (AdminClient.ApiException e) {
-            if (!PolicyCommand.printErrors(e.error, System.err)) {
+            JsonNode errors = e.error == null ? null : e.error.path("errors");
+            if (errors != null && errors.isArray() && !errors.isEmpty()) {
+                for (JsonNode x : errors) { // the offending argument (src, dst, port, proto), its problem, a hint
+                    String hint = x.path("hint").isTextual() ? " (" + x.path("hint").asText() + ")" : "";
+                    System.err.println("warren policy trace: " + x.path("file").asText() + ": "
+                            + x.path("message").asText() + hint);
+                }
+            } else {
                 System.err.println("warren policy trace: " + e.getMessage());
             }
             return 2;
