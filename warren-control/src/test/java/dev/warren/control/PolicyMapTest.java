@@ -210,6 +210,26 @@ class PolicyMapTest {
     }
 
     @Test
+    void aNodeWhoseTagsChangeGetsTheNewPeersAndFilterAndIsSeenWhereAllowed() throws Exception {
+        f.admin.setPolicy("corp", null, policy(5432));
+        awaitPeers(carol, Set.of());
+        carol.await("carol's empty filter", x -> x.filters() == 2);
+        // carol logs in again with a key that tags her machine tag:server: she is now a server to the policy
+        carol.registerBeside(f.admin.createAuthKey(new AuthKeySpec("corp", true, false, true, List.of("tag:server"),
+                null, CAROL)));
+        awaitPeers(carol, ids(alice, db));
+        awaitPeers(alice, ids(server, db, carol));
+        awaitPeers(db, ids(alice, bob, server, carol));
+        carol.await("carol's server filter", x -> allows(x.filter(), alice, carol, 22));
+        db.await("db's filter admits carol", x -> allows(x.filter(), carol, db, 5432));
+        Thread.sleep(200);
+        assertEquals(ids(db), bob.peers().keySet(), "bob still does not see carol");
+        for (SimNode n : all()) {
+            assertEquals(List.of(), n.gaps(), n.hostname);
+        }
+    }
+
+    @Test
     void anInvalidPolicyIsRejectedWithPositionsAndTheOldOneStays() throws Exception {
         f.admin.setPolicy("corp", "corp.hujson", policy(5432));
         awaitPeers(carol, Set.of());

@@ -128,6 +128,21 @@ final class SimNode implements AutoCloseable {
         throw new IOException("registration refused: " + m);
     }
 
+    /** Registers again on a connection of its own, leaving the open map stream as it is (a re-login). */
+    RegisterResponse registerBeside(String authKey) throws IOException {
+        try (ControlConnection c = InMemoryConnections.dialer(machine, server.publicKey(), server.connectionHandler())
+                .connect()) {
+            c.send(ControlJson.encode(registerRequest(authKey)));
+            ControlMessage m = ControlJson.decode(c.receive());
+            if (m instanceof RegisterResponse r) {
+                return r;
+            }
+            throw new IOException("registration refused: " + m);
+        } catch (MalformedMessageException e) {
+            throw new IOException(e);
+        }
+    }
+
     /** Opens a map stream on a fresh connection (resuming the previous session when {@code resume}). */
     void stream(boolean resume, List<String> endpoints) throws IOException {
         if (conn != null) {
