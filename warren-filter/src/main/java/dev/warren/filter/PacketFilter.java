@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   2. a later fragment → pass (its first fragment, which carries the ports, was filtered: without it the host
  *      cannot reassemble the datagram); one at offset 8 → drop bad-fragment (it could rewrite TCP flags)
  *   3. TCP   tracked flow → pass (a pure SYN on a closing flow is judged as new);
- *            SYN without ACK that a rule admits → pass and track the connection; a rule admits it but it is no
- *            SYN → drop tcp-not-syn; else drop no-rule
+ *            SYN without ACK that a rule admits → pass and track the connection, half-open (short timeout) until
+ *            its next packet either way; a rule admits it but it is no SYN → drop tcp-not-syn; else drop no-rule
  *      UDP, SCTP, other protocols   tracked flow (a reply) → pass; a rule admits it → pass; else drop no-rule
  *      ICMP  echo reply of a tracked echo request → pass; an error quoting a packet of a tracked flow → pass;
  *            a rule admits ICMP → pass; else drop (icmp-error-untracked for errors, no-rule otherwise)
@@ -49,29 +49,31 @@ public final class PacketFilter {
      *
      * @param flowCapacity the flow table's size (rounded up to a power of two)
      * @param tcpIdle      how long an idle TCP connection stays tracked
+     * @param tcpOpening   how long a TCP connection stays tracked after a SYN until another packet of it passes
+     *                     (a half-open connection; a SYN flood's entries go first when the table is full)
      * @param tcpClosing   how long a TCP connection stays tracked after FIN or RST
      * @param udpIdle      how long an idle UDP (or SCTP) flow stays tracked
      * @param icmpIdle     how long an ICMP echo stays tracked
      * @param otherIdle    how long a flow of another protocol stays tracked
      */
-    public record Options(int flowCapacity, Duration tcpIdle, Duration tcpClosing, Duration udpIdle,
-                          Duration icmpIdle, Duration otherIdle) {
+    public record Options(int flowCapacity, Duration tcpIdle, Duration tcpOpening, Duration tcpClosing,
+                          Duration udpIdle, Duration icmpIdle, Duration otherIdle) {
         public Options {
             if (flowCapacity < ConnTracker.WAYS || flowCapacity > (1 << 24)) {
                 throw new IllegalArgumentException("flowCapacity " + flowCapacity + " is not within "
                         + ConnTracker.WAYS + ".." + (1 << 24));
             }
-            for (Duration d : new Duration[]{tcpIdle, tcpClosing, udpIdle, icmpIdle, otherIdle}) {
+            for (Duration d : new Duration[]{tcpIdle, tcpOpening, tcpClosing, udpIdle, icmpIdle, otherIdle}) {
                 if (d == null || d.isNegative() || d.isZero()) {
                     throw new IllegalArgumentException("filter timeouts must be positive, got " + d);
                 }
             }
         }
 
-        /** 16,384 flows; TCP 2 h idle, 30 s after FIN/RST; UDP and others 2 min; ICMP echo 30 s. */
+        /** 16,384 flows; TCP 2 h idle, 30 s half-open, 30 s after FIN/RST; UDP and others 2 min; ICMP echo 30 s. */
         public static Options defaults() {
-            return new Options(16_384, Duration.ofHours(2), Duration.ofSeconds(30), Duration.ofMinutes(2),
-                    Duration.ofSeconds(30), Duration.ofMinutes(2));
+            return new Options(16_384, Duration.ofHours(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofMinutes(2));
         }
     }
 
@@ -85,6 +87,7 @@ public final class PacketFilter {
     private final Clock clock;
     private final ConnTracker flows;
     private final long tcpIdle;
+    private final long tcpOpening;
     private final long tcpClosing;
     private final long udpIdle;
     private final long icmpIdle;
@@ -107,6 +110,7 @@ public final class PacketFilter {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.flows = new ConnTracker(options.flowCapacity());
         this.tcpIdle = options.tcpIdle().toNanos();
+        this.tcpOpening = options.tcpOpening().toNanos();
         this.tcpClosing = options.tcpClosing().toNanos();
         this.udpIdle = options.udpIdle().toNanos();
         this.icmpIdle = options.icmpIdle().toNanos();
@@ -232,8 +236,9 @@ public final class PacketFilter {
             boolean tcp = h.proto == 6;
             boolean closing = tcp && (h.tcpFlags & (PacketHeaders.FIN | PacketHeaders.RST)) != 0;
             boolean syn = tcp && (h.tcpFlags & PacketHeaders.SYN) != 0;
+            boolean pureSyn = syn && (h.tcpFlags & PacketHeaders.ACK) == 0;
             flows.track(ConnTracker.key(h.family, h.proto, lport, rport), h.srcHi, h.srcLo, h.dstHi, h.dstLo, now,
-                    idleFor(h.proto), closing, syn, tcpClosing);
+                    pureSyn ? tcpOpening : idleFor(h.proto), closing, syn, tcpClosing);
         }
 
         /**
@@ -284,7 +289,7 @@ public final class PacketFilter {
             }
             in.hits().incrementAndGet(r);
             flows.track(ConnTracker.key(h.family, 6, h.dstPort, h.srcPort), h.dstHi, h.dstLo, h.srcHi, h.srcLo, now,
-                    tcpIdle, false, true, tcpClosing);
+                    tcpOpening, false, true, tcpClosing); // half-open until the next packet of it passes
             return null;
         }
 

@@ -125,10 +125,47 @@ class PacketFilterTest {
 
     @ParameterizedTest
     @ValueSource(ints = {4, 6})
+    void aHalfOpenConnectionIsForgottenAfterThirtySecondsAnAnsweredOneLives(int fam) {
+        Net n = Net.of(fam);
+        installSsh(n);
+        assertNull(inbound(Pkt.tcp(n.remote(), 4000, n.local(), 22, Pkt.SYN)), "never answered");
+        assertNull(inbound(Pkt.tcp(n.remote(), 4001, n.local(), 22, Pkt.SYN)));
+        outbound(Pkt.tcp(n.local(), 22, n.remote(), 4001, Pkt.SYN | Pkt.ACK));
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(DropReason.TCP_NOT_SYN, inbound(Pkt.tcp(n.remote(), 4000, n.local(), 22, Pkt.ACK)));
+        assertNull(inbound(Pkt.tcp(n.remote(), 4001, n.local(), 22, Pkt.ACK)), "the answered one is established");
+        filter.install(List.of());
+        outbound(Pkt.tcp(n.local(), 40000, n.remote(), 443, Pkt.SYN));
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(DropReason.NO_RULE, inbound(Pkt.tcp(n.remote(), 443, n.local(), 40000, Pkt.SYN | Pkt.ACK)),
+                "an outbound SYN nobody answered within 30 s is forgotten too");
+    }
+
+    @Test
+    void aSynFloodEvictsItsOwnHalfOpenEntriesBeforeEstablishedConnections() {
+        PacketFilter small = new PacketFilter(clock, new PacketFilter.Options(8, Duration.ofHours(2),
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(30),
+                Duration.ofMinutes(2)));
+        Net n = Net.of(4);
+        small.install(List.of(rule("ssh", "0.0.0.0/0", "tcp", n.localPrefix() + ":22")));
+        PacketFilter.Cursor c = small.newCursor();
+        c.outbound(Pkt.buf(Pkt.tcp(n.local(), 40000, n.remote(), 443, Pkt.ACK))); // established, idle 2 h
+        clock.advance(Duration.ofMinutes(10));
+        for (int port = 1; port <= 100; port++) {
+            assertNull(c.inbound(Pkt.buf(Pkt.tcp(n.other(), port, n.local(), 22, Pkt.SYN))));
+        }
+        assertNull(c.inbound(Pkt.buf(Pkt.tcp(n.remote(), 443, n.local(), 40000, Pkt.ACK))),
+                "the established connection outlived 100 SYNs in an 8-flow table");
+        assertTrue(small.snapshot().flowEvictions() >= 90);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4, 6})
     void tcpIdlesOutAfterTwoHours(int fam) {
         Net n = Net.of(fam);
         filter.install(List.of());
         outbound(Pkt.tcp(n.local(), 40000, n.remote(), 443, Pkt.SYN));
+        assertNull(inbound(Pkt.tcp(n.remote(), 443, n.local(), 40000, Pkt.SYN | Pkt.ACK)), "now established");
         clock.advance(Duration.ofMinutes(119));
         assertNull(inbound(Pkt.tcp(n.remote(), 443, n.local(), 40000, Pkt.ACK)), "and refreshed");
         clock.advance(Duration.ofMinutes(119));
@@ -250,10 +287,10 @@ class PacketFilterTest {
     @Test
     void theFlowTableIsBoundedAndEvictsTheFlowNearestItsDeadline() {
         PacketFilter small = new PacketFilter(clock, new PacketFilter.Options(8, Duration.ofHours(2),
-                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofMinutes(2)));
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofMinutes(2)));
         small.install(List.of());
         PacketFilter.Cursor c = small.newCursor();
-        c.outbound(Pkt.buf(Pkt.tcp("100.64.0.1", 40000, "100.64.0.2", 443, Pkt.SYN)));
+        c.outbound(Pkt.buf(Pkt.tcp("100.64.0.1", 40000, "100.64.0.2", 443, Pkt.ACK)));
         for (int i = 0; i < 7; i++) {
             c.outbound(Pkt.buf(Pkt.udp("100.64.0.1", 5000 + i, "100.64.0.2", 53)));
             clock.advance(Duration.ofSeconds(1));

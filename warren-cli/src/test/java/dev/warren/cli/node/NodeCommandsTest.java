@@ -173,4 +173,20 @@ class NodeCommandsTest {
         assertEquals(Duration.ofMinutes(2), ClientOptions.duration("2m"));
         assertThrows(IllegalArgumentException.class, () -> ClientOptions.duration("soon"));
     }
+
+    @Test
+    void helpListsTheFilterCommandAndItsJsonFlag() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            dev.warren.cli.MainAccess.commandLine().execute("help");
+            dev.warren.cli.MainAccess.commandLine().execute("help", "filter");
+        } finally {
+            System.setOut(old);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("filter") && out.contains("inbound packet filter"), out);
+        assertTrue(out.contains("--json"), out);
+    }
 }
