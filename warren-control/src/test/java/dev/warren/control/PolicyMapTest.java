@@ -301,6 +301,22 @@ class PolicyMapTest {
     }
 
     @Test
+    void aStoredPolicyThatNoLongerParsesDeniesAllUntilAValidOneIsSet() throws Exception {
+        f.close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("control.db"));
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("UPDATE policies SET text = '{\"acls\": [{\"action\": \"maybe\"}]}'");
+        }
+        f = new Fixture(dir);
+        assertTrue(f.admin.policy("corp").contains("could not be parsed"), f.admin.policy("corp"));
+        SimNode late = f.online("corp", "late", ALICE, List.of());
+        assertEquals(Set.of(), late.peers().keySet(), "deny-all: nobody is visible");
+        assertEquals(List.of(), late.filter());
+        f.admin.setPolicy("corp", null, Policy.ALLOW_ALL_TEXT);
+        late.await("every node again", x -> x.peers().size() == 5);
+    }
+
+    @Test
     void thePolicySurvivesARestart() throws Exception {
         f.admin.setPolicy("corp", null, policy(5432));
         awaitPeers(carol, Set.of());
