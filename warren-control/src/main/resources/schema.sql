@@ -53,6 +53,13 @@ CREATE TABLE nodes (
     UNIQUE (domain_id, name)
 );
 
+-- The access policy of each domain: the HuJSON text as the admin set it (a new domain starts with allow-all).
+CREATE TABLE policies (
+    domain_id  BIGINT NOT NULL PRIMARY KEY REFERENCES domains (id),
+    text       TEXT   NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
 -- Monotonic counters: the next id of each table and the next address index. Never decremented, so ids and
 -- addresses of deleted rows are never reused.
 CREATE TABLE counters (

@@ -48,6 +48,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *    every full map                                                                                   ⇒ time
  * 3. K endpoint changes, one at a time from random nodes: UpdateRequest at t0; each other node notes when the
  *    patch carrying the new endpoint arrives                                                           ⇒ p50/p99
+ * 4. (with --admin-token) P policy sets through the admin API, one at a time, each changing every node's packet
+ *    filter (allow "*" to one more port): PUT at t0; each node notes when the delta carrying its new filter
+ *    arrives                                                       ⇒ time to the last node per set, p50/p99/max
  * </pre>
  *
  * All nodes live in this JVM, so one clock times both ends of a change. Readers decode only messages that can
@@ -79,10 +82,22 @@ public final class ControlLoad {
     private volatile long changeSentNanos;
     private volatile CountDownLatch changeArrivals = new CountDownLatch(0);
     private final List<Long> latenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final String adminToken;
+    private final String domain;
+    private final int policySets;
+    /** The policy set in flight: the port every node's new filter must allow, when it was sent, and arrivals. */
+    private volatile int policyPort = -1;
+    private volatile long policySentNanos;
+    private volatile CountDownLatch policyArrivals = new CountDownLatch(0);
+    private final List<Long> filterLatenciesNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong lastFilterNanos = new AtomicLong();
 
     private ControlLoad(URI server, String authKey, int nodes, int concurrency, int changes, long serverPid,
-                        String compress) {
+                        String compress, String adminToken, String domain, int policySets) {
         this.compress = compress;
+        this.adminToken = adminToken;
+        this.domain = domain;
+        this.policySets = policySets;
         this.server = server;
         this.authKey = authKey;
         this.nodes = nodes;
@@ -98,7 +113,8 @@ public final class ControlLoad {
         }
         if (!a.containsKey("--server") || !a.containsKey("--auth-key")) {
             System.err.println("usage: ControlLoad --server URL --auth-key KEY [--nodes N] [--concurrency C] "
-                    + "[--changes K] [--server-pid PID] [--compress deflate|none]");
+                    + "[--changes K] [--server-pid PID] [--compress deflate|none] [--admin-token T --domain D"
+                    + " --policy-sets P]");
             System.exit(2);
         }
         new ControlLoad(URI.create(a.get("--server")), a.get("--auth-key"),
@@ -106,7 +122,9 @@ public final class ControlLoad {
                 Integer.parseInt(a.getOrDefault("--concurrency", "64")),
                 Integer.parseInt(a.getOrDefault("--changes", "20")),
                 Long.parseLong(a.getOrDefault("--server-pid", "0")),
-                "none".equals(a.getOrDefault("--compress", "deflate")) ? null : a.getOrDefault("--compress", "deflate"))
+                "none".equals(a.getOrDefault("--compress", "deflate")) ? null : a.getOrDefault("--compress", "deflate"),
+                a.get("--admin-token"), a.getOrDefault("--domain", "load"),
+                Integer.parseInt(a.getOrDefault("--policy-sets", "5")))
                 .run();
         System.exit(0);
     }
@@ -206,9 +224,58 @@ public final class ControlLoad {
                         + "server CPU %.1f ms per change (incl. 200 ms idle gaps' keep-alives)",
                 changes, sims.size() - 1, pct(lat, 50), pct(lat, 99), lat[lat.length - 1] / 1e6, timedOut,
                 cpu / 1e6 / changes));
+        if (adminToken != null && policySets > 0) {
+            policySets();
+        }
         for (Sim s : sims) {
             s.conn().close();
         }
+    }
+
+    /** Phase 4: policy sets that change every node's filter; the time until the last node has its new filter. */
+    private void policySets() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        URI uri = URI.create(server + "/api/v1/domains/" + domain + "/policy");
+        long[] lastPerSet = new long[policySets];
+        double[] compileMs = new double[policySets];
+        int timedOut = 0;
+        long cpu0 = serverCpuNanos();
+        for (int k = 0; k < policySets; k++) {
+            int port = 1000 + k;
+            String text = "// load test " + k + ": everyone may reach every node on port " + port + " only\n"
+                    + "{\"acls\": [{\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"*:" + port + "\"]}]}\n";
+            policyArrivals = new CountDownLatch(fullMaps.get());
+            lastFilterNanos.set(0);
+            policyPort = port;
+            policySentNanos = System.nanoTime();
+            var r = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .header("Authorization", "Bearer " + adminToken).header("Content-Type", "text/plain")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(text)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException("policy set refused: HTTP " + r.statusCode() + " " + r.body());
+            }
+            compileMs[k] = ControlJson.mapper().readTree(r.body()).path("compileMillis").asDouble();
+            if (!policyArrivals.await(60, TimeUnit.SECONDS)) {
+                timedOut++;
+            }
+            lastPerSet[k] = lastFilterNanos.get() - policySentNanos;
+            policyPort = -1;
+            Thread.sleep(500);
+        }
+        long cpu = serverCpuNanos() - cpu0;
+        long[] lat;
+        synchronized (filterLatenciesNanos) {
+            lat = filterLatenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        java.util.Arrays.sort(lastPerSet);
+        java.util.Arrays.sort(compileMs);
+        report("policy set → last node's filter", String.format("%d sets × %d nodes: last node p50 %.1f ms, p99 %.1f"
+                        + " ms, max %.1f ms; every node p50 %.1f ms, p99 %.1f ms; compile p50 %.1f ms; %d sets timed"
+                        + " out; server CPU %.0f ms per set", policySets, fullMaps.get(), pct(lastPerSet, 50),
+                pct(lastPerSet, 99), lastPerSet[lastPerSet.length - 1] / 1e6, lat.length == 0 ? 0 : pct(lat, 50),
+                lat.length == 0 ? 0 : pct(lat, 99), compileMs[compileMs.length / 2], timedOut,
+                cpu / 1e6 / policySets));
     }
 
     private Sim register(int index, PublicKey serverKey) throws IOException, MalformedMessageException {
@@ -256,6 +323,10 @@ public final class ControlLoad {
                     fullMaps.incrementAndGet();
                     continue;
                 }
+                int port = policyPort;
+                if (port >= 0 && notePolicy(msg, port)) {
+                    continue;
+                }
                 long want = changeNode;
                 if (want < 0) {
                     continue;
@@ -281,6 +352,28 @@ public final class ControlLoad {
             // else: connection closed at the end of the run, or the server dropped it
         }
     }
+
+    /** Notes the arrival of a filter that allows {@code port}; returns whether {@code msg} carried a filter. */
+    private boolean notePolicy(byte[] msg, int port) throws IOException, MalformedMessageException {
+        boolean compressed = msg.length > 0 && msg[0] != '{';
+        if (!compressed && indexOf(msg, FILTER_MARKER) < 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (ControlJson.decode(msg) instanceof MapResponse r && r.packetFilter() != null) {
+            boolean allows = r.packetFilter().stream().flatMap(f -> f.destinations().stream())
+                    .anyMatch(d -> d.containsPort(port));
+            if (allows) {
+                filterLatenciesNanos.add(now - policySentNanos);
+                lastFilterNanos.accumulateAndGet(now, Math::max);
+                policyArrivals.countDown();
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static final byte[] FILTER_MARKER = "\"packetFilter\"".getBytes(StandardCharsets.US_ASCII);
 
     /** The id of the node a full map is for, from the head of the message only; -1 if it is not a map. */
     static long selfId(byte[] msg) throws IOException {

@@ -16,9 +16,10 @@ import picocli.CommandLine.Command;
                 dev.warren.cli.node.DownCommand.class, dev.warren.cli.node.LogoutCommand.class,
                 dev.warren.cli.node.StatusCommand.class, dev.warren.cli.node.IpAddrCommand.class,
                 dev.warren.cli.node.PingCommand.class, dev.warren.cli.node.WhoisCommand.class,
-                dev.warren.cli.node.NetcheckCommand.class,
+                dev.warren.cli.node.NetcheckCommand.class, dev.warren.cli.node.FilterCommand.class,
                 dev.warren.cli.control.ControlCommand.class,
                 dev.warren.cli.relay.RelayCommand.class,
+                dev.warren.cli.policy.PolicyCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'warren help COMMAND' for a command's options. Documentation: README.md and docs/."})
 public final class Main implements Runnable {
@@ -43,8 +44,18 @@ public final class Main implements Runnable {
     /** The whole command tree; every command and subcommand answers {@code -h/--help} and {@code -V/--version}. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        addPolicyTrace(cl);
         addHelp(cl);
         return cl;
+    }
+
+    /**
+     * {@code warren policy trace} asks the control server (like the {@code warren control} commands, whose server
+     * flags it shares), so it lives in the control package; it joins the {@code warren policy} group here.
+     */
+    private static void addPolicyTrace(CommandLine cl) {
+        cl.getSubcommands().get("policy").addSubcommand("trace",
+                new CommandLine(new dev.warren.cli.control.PolicyTraceCommand()));
     }
 
     private static void addHelp(CommandLine cl) {

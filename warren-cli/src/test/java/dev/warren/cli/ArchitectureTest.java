@@ -75,6 +75,17 @@ class ArchitectureTest {
     }
 
     @Test
+    void theFilterDoesNoIoAndReadsTimeOnlyThroughItsClock() {
+        noClasses().that().resideInAPackage("dev.warren.filter..").should().dependOnClassesThat()
+                .resideInAnyPackage("java.net..", "java.nio.channels..", "java.nio.file..", "dev.warren.net..",
+                        "dev.warren.wireguard..", "dev.warren.magicsock..", "dev.warren.relay..",
+                        "dev.warren.node..", "dev.warren.control..", "dev.warren.cli..")
+                .orShould().callMethod(System.class, "nanoTime")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .check(classes);
+    }
+
+    @Test
     void theEngineReadsTimeOnlyThroughItsClock() {
         noClasses().that().resideInAPackage("dev.warren.wireguard..")
                 .should().callMethod(System.class, "nanoTime")

@@ -42,6 +42,24 @@ public interface ControlAdmin {
      */
     void completeInteractiveLogin(String id, String domain, String user);
 
+    /** The access policy of {@code domain}: its HuJSON text as it was set (a new domain's is allow-all). 404: none. */
+    String policy(String domain);
+
+    /**
+     * Replaces the access policy of {@code domain} with {@code text}. The policy is parsed, validated and its
+     * {@code tests} run first; any error is a 400 whose {@link ControlException#details} name file ({@code fileName},
+     * or "policy.hujson"), line, column, message and hint, and the old policy stays. Then it is compiled, stored, and
+     * each node whose filter or peers changed receives them as a map delta.
+     */
+    PolicyUpdate setPolicy(String domain, String fileName, String text);
+
+    /**
+     * Whether {@code domain}'s policy allows traffic from {@code src} (node name, user login, tag or IP) to
+     * {@code dst} (node name or IP) port {@code port} over {@code proto} (name or number; null: tcp), and by which
+     * rule — or which rules came close. An unknown source or destination is a 400 with a hint.
+     */
+    dev.warren.policy.PolicyTracer.Trace tracePolicy(String domain, String src, String dst, int port, String proto);
+
     /** The relay map every node receives. */
     RelayMap relayMap();
 

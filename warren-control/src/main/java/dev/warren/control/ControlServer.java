@@ -83,6 +83,7 @@ public final class ControlServer implements AutoCloseable {
         this.store = store;
         this.state = new ControlState(store, config.clock(), options);
         this.metrics = new ControlMetrics(() -> state.snapshot().nodes().size());
+        state.setPolicyObserver(metrics::policyCompiled);
         this.hub = new MapHub(state, metrics, relayMap);
         this.logins = new InteractiveLogins(config.clock(), options.interactiveLoginTimeout());
         this.handler = new ProtocolHandler(state, hub, logins, metrics, () -> {

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -150,6 +151,59 @@ class AdminRestTest {
         assertError(call("POST", "/api/v1/nodes/" + id + "/key-expiry", "{}"), 400, "invalid_disabled", "disabled");
         assertEquals("a", f.admin.listNodes("corp").getFirst().name(), "nothing changed");
         assertEquals(1, f.admin.listDomains().size());
+    }
+
+    @Test
+    void policyOverRest() throws Exception {
+        call("POST", "/api/v1/domains", "{\"name\":\"corp\"}");
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(f.server.url()
+                + "/api/v1/domains/corp/policy")).header("Authorization", "Bearer " + f.server.adminToken()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, get.statusCode());
+        assertEquals(dev.warren.policy.Policy.ALLOW_ALL_TEXT, get.body());
+        assertTrue(get.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        assertEquals(401, call("GET", "/api/v1/domains/corp/policy", null, null).status());
+        assertEquals(401, call("PUT", "/api/v1/domains/corp/policy", "{}", "wrong").status());
+
+        String bad = "{\n  \"acls\": [\n"
+                + "    {\"action\": \"accept\", \"src\": [\"group:nope\"], \"dst\": [\"*:*\"]},\n  ],\n}\n";
+        Reply r = call("PUT", "/api/v1/domains/corp/policy?file=corp.hujson", bad);
+        assertError(r, 400, "invalid_policy", "policy");
+        JsonNode e0 = r.body().at("/error/errors/0");
+        assertEquals("corp.hujson", e0.get("file").asText());
+        assertEquals(3, e0.get("line").asInt(), e0.toString());
+        assertTrue(e0.get("column").asInt() > 1, e0.toString());
+        assertTrue(e0.get("message").asText().contains("group:nope"), e0.toString());
+        assertError(call("PUT", "/api/v1/domains/nope/policy", bad), 404, "domain_not_found", "domain");
+
+        String good = "// only tag:web serves\n{\"tagOwners\": {\"tag:web\": [\"admin@corp\"]},"
+                + " \"acls\": [{\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"tag:web:443\"]}]}\n";
+        r = call("PUT", "/api/v1/domains/corp/policy", good);
+        assertEquals(200, r.status(), String.valueOf(r.body()));
+        assertEquals("corp", r.body().get("domain").asText());
+        assertTrue(r.body().has("filtersChanged") && r.body().has("compileMillis"), r.body().toString());
+        assertEquals(good, f.admin.policy("corp"));
+
+        SimNode web = f.node("web");
+        web.register(f.admin.createAuthKey(new AuthKeySpec("corp", true, false, true, List.of("tag:web"), null,
+                null)));
+        SimNode pc = f.node("pc");
+        pc.register(f.key("corp"));
+        Reply t = call("POST", "/api/v1/domains/corp/policy/trace",
+                "{\"src\":\"pc\",\"dst\":\"web\",\"port\":443}");
+        assertEquals(200, t.status(), String.valueOf(t.body()));
+        assertTrue(t.body().get("allowed").asBoolean(), t.body().toString());
+        assertEquals("acls[0]", t.body().get("decidingRule").asText());
+        t = call("POST", "/api/v1/domains/corp/policy/trace",
+                "{\"src\":\"pc\",\"dst\":\"web\",\"port\":22,\"proto\":\"udp\"}");
+        assertFalse(t.body().get("allowed").asBoolean(), t.body().toString());
+        t = call("POST", "/api/v1/domains/corp/policy/trace",
+                "{\"src\":\"nobody\",\"dst\":\"web\",\"port\":1}");
+        assertEquals(400, t.status(), String.valueOf(t.body()));
+        assertFalse(t.body().at("/error/errors").isEmpty(), t.body().toString());
+        assertError(call("POST", "/api/v1/domains/corp/policy/trace", "{\"src\":\"a\",\"dst\":\"b\"}"), 400,
+                "invalid_port", "port");
+        assertTrue(f.server.metricsText().contains("warren_control_policy_compile"), "compile time is metered");
     }
 
     private static void assertError(Reply r, int status, String code, String field) {

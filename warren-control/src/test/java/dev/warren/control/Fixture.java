@@ -41,6 +41,15 @@ final class Fixture implements AutoCloseable {
         return n;
     }
 
+    /** Registers with a fresh key of {@code domain} for {@code user} (null: the domain's admin) and {@code tags}. */
+    SimNode online(String domain, String hostname, String user, List<String> tags) throws Exception {
+        SimNode n = node(hostname);
+        n.register(admin.createAuthKey(new AuthKeySpec(domain, true, false, true, tags, null, user)));
+        n.stream(false, List.of("192.0.2.1:41641"));
+        n.await("first map", x -> x.self() != null);
+        return n;
+    }
+
     String key(String domain) {
         return admin.createAuthKey(new AuthKeySpec(domain, true, false, true, List.of(), null, null));
     }

@@ -16,9 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A whole server on PostgreSQL (when {@code WARREN_TEST_POSTGRES_URL} is set): state survives a restart, node ids
- * and addresses stay the same.
+ * and addresses stay the same, and so does the domain's access policy.
  */
 class PostgresServerTest {
+    static final String POLICY = "// only admins, only ssh\n{\"acls\": [{\"action\": \"accept\","
+            + " \"src\": [\"admin@corp\"], \"dst\": [\"admin@corp:22\"]}]}\n";
+
     @TempDir
     Path dir;
 
@@ -39,8 +42,11 @@ class PostgresServerTest {
                 s.admin().createDomain("corp", false);
                 new SimNode(s, "pg-node").register(s.admin().createAuthKey(AuthKeySpec.of("corp")));
                 before = s.admin().listNodes("corp").getFirst();
+                assertEquals(dev.warren.policy.Policy.ALLOW_ALL_TEXT, s.admin().policy("corp"));
+                s.admin().setPolicy("corp", null, POLICY);
             }
             try (ControlServer s = ControlServer.start(new ControlServerConfig("127.0.0.1", 0, dir, db, clock))) {
+                assertEquals(POLICY, s.admin().policy("corp"), "the policy survives a restart");
                 NodeView after = s.admin().listNodes("corp").getFirst();
                 assertEquals(before.id(), after.id());
                 assertEquals(before.addresses(), after.addresses());

@@ -17,6 +17,7 @@ import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.control.RegisterResponse;
 import dev.warren.wire.control.UpdateRequest;
 import dev.warren.wire.key.DiscoKey;
+import dev.warren.wire.filter.FilterRule;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PublicKey;
 
@@ -65,6 +66,11 @@ final class SimNode implements AutoCloseable {
     private int patches;
     private int discoPatches;
     private int wholeNodes;
+    private List<FilterRule> filter;
+    private int filters;
+    private final List<Long> removals = new ArrayList<>();
+    /** The capability version this node streams with (a test may pretend to be an older node). */
+    volatile int version = CapabilityVersion.CURRENT;
 
     SimNode(ControlServer server, String hostname) {
         this.server = server;
@@ -122,6 +128,21 @@ final class SimNode implements AutoCloseable {
         throw new IOException("registration refused: " + m);
     }
 
+    /** Registers again on a connection of its own, leaving the open map stream as it is (a re-login). */
+    RegisterResponse registerBeside(String authKey) throws IOException {
+        try (ControlConnection c = InMemoryConnections.dialer(machine, server.publicKey(), server.connectionHandler())
+                .connect()) {
+            c.send(ControlJson.encode(registerRequest(authKey)));
+            ControlMessage m = ControlJson.decode(c.receive());
+            if (m instanceof RegisterResponse r) {
+                return r;
+            }
+            throw new IOException("registration refused: " + m);
+        } catch (MalformedMessageException e) {
+            throw new IOException(e);
+        }
+    }
+
     /** Opens a map stream on a fresh connection (resuming the previous session when {@code resume}). */
     void stream(boolean resume, List<String> endpoints) throws IOException {
         if (conn != null) {
@@ -135,7 +156,7 @@ final class SimNode implements AutoCloseable {
             seq = resume ? lastSeq : 0;
         }
         ControlConnection c = conn;
-        c.send(ControlJson.encode(new MapRequest(CapabilityVersion.CURRENT, nodeKey, true, null, endpoints, handle,
+        c.send(ControlJson.encode(new MapRequest(version, nodeKey, true, null, endpoints, handle,
                 seq, compress)));
         reader = Thread.ofVirtual().start(() -> readLoop(c));
     }
@@ -211,6 +232,7 @@ final class SimNode implements AutoCloseable {
             }
             if (r.peersRemoved() != null) {
                 r.peersRemoved().forEach(peers::remove);
+                removals.addAll(r.peersRemoved());
             }
             if (r.peersChanged() != null) {
                 r.peersChanged().forEach(p -> peers.put(p.id(), p));
@@ -237,6 +259,12 @@ final class SimNode implements AutoCloseable {
         if (r.relayMap() != null) {
             relayMap = r.relayMap();
             relayMaps++;
+        }
+        if (r.packetFilter() != null) {
+            filter = r.packetFilter();
+            filters++;
+        } else if (r.isFull()) {
+            filter = null; // a full map without a filter: an older server's, or this node streams as version 2
         }
         session = r.sessionHandle();
         lastSeq = r.seq();
@@ -268,6 +296,21 @@ final class SimNode implements AutoCloseable {
     /** Whole peers received in deltas ({@code peersChanged} entries). */
     synchronized int wholeNodes() {
         return wholeNodes;
+    }
+
+    /** The packet filter the node enforces (null: none received, as a version-2 node). */
+    synchronized List<FilterRule> filter() {
+        return filter;
+    }
+
+    /** Messages that carried a packet filter (full maps and deltas). */
+    synchronized int filters() {
+        return filters;
+    }
+
+    /** Every id the node received in peersRemoved, in order. */
+    synchronized List<Long> removals() {
+        return List.copyOf(removals);
     }
 
     synchronized Node self() {

@@ -111,6 +111,11 @@ public final class LocalApiClient {
         }
     }
 
+    /** The packet filter's rules and counters ({@code warren filter}). */
+    public dev.warren.filter.FilterSnapshot filter() throws IOException {
+        return JSON.treeToValue(call(request("filter"), p -> { }), dev.warren.filter.FilterSnapshot.class);
+    }
+
     private static ObjectNode request(String op) {
         return JSON.createObjectNode().put("op", op);
     }

@@ -6,9 +6,11 @@ import dev.warren.node.internal.ControlException;
 import dev.warren.node.internal.ControlSession;
 import dev.warren.node.internal.EnginePaths;
 import dev.warren.node.internal.EngineSync;
+import dev.warren.node.internal.Hostnames;
 import dev.warren.node.internal.LocalAddresses;
 import dev.warren.node.internal.LocalEndpoints;
 import dev.warren.node.internal.NetMap;
+import dev.warren.node.internal.NodeFilter;
 import dev.warren.node.internal.PingTun;
 import dev.warren.node.internal.StateStore;
 import dev.warren.node.internal.TunnelPinger;
@@ -35,10 +37,8 @@ import dev.warren.wireguard.uapi.SetRequest;
 import dev.warren.wireguard.uapi.UapiException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -106,6 +106,7 @@ public final class NodeBackend implements AutoCloseable {
     private final DataPlane dataPlane;
     private final SecureRandom rng = new SecureRandom();
     private final TunnelPinger pinger;
+    private final NodeFilter filter;
 
     private final ReentrantLock mu = new ReentrantLock();
     // guarded by mu
@@ -202,7 +203,8 @@ public final class NodeBackend implements AutoCloseable {
         if (nodeKey != null && login.loginServer() != null) {
             state = BackendState.Stopped;
         }
-        this.tun = new PingTun(tun, clock);
+        this.filter = new NodeFilter(clock);
+        this.tun = new PingTun(filter.wrap(tun), clock); // the node's own ping replies skip the filter
         this.device = Device.start(this.tun, bind, Device.Options.defaults(scheduler, "warren").withClock(clock)
                 .withCryptoWorkers(Math.min(4, Math.max(0, Runtime.getRuntime().availableProcessors() - 1))));
         try {
@@ -262,7 +264,7 @@ public final class NodeBackend implements AutoCloseable {
                 nodeKey = store.newNodeKey();
             }
             String host = hostname != null && !hostname.isBlank() ? hostname
-                    : login.hostname() != null ? login.hostname() : defaultHostname();
+                    : login.hostname() != null ? login.hostname() : Hostnames.local();
             // kept in memory until control accepts the registration: a failed first login pins nothing
             login = new StateStore.Login(loginServer, serverKey, host, true);
             if (upDone != null) {
@@ -438,7 +440,7 @@ public final class NodeBackend implements AutoCloseable {
                     nodeKey == null ? null : NodeKey.of(X25519.publicKey(nodeKey)).toString(), user, domain,
                     login.loginServer() == null ? null : login.loginServer().toString(), controlConnected,
                     device.listenPort(), Views.peers(netmap.peers(), ds, peerPaths), discoKey.toString(), home,
-                    netmap.relayMap());
+                    netmap.relayMap(), filter.status());
         } finally {
             mu.unlock();
         }
@@ -621,7 +623,12 @@ public final class NodeBackend implements AutoCloseable {
     }
 
     private NetworkMap networkMapLocked() {
-        return new NetworkMap(netmap.self(), List.copyOf(netmap.peers()), netmap.relayMap());
+        return new NetworkMap(netmap.self(), List.copyOf(netmap.peers()), netmap.relayMap(), netmap.packetFilter());
+    }
+
+    /** {@code warren filter}: the packet filter's rules and counters. */
+    public dev.warren.filter.FilterSnapshot filter() {
+        return filter.snapshot();
     }
 
     /** The engine, for the daemon's diagnostics and tests. */
@@ -791,6 +798,7 @@ public final class NodeBackend implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "cannot remove peers: {0}", e.getMessage());
         }
         netmap.clear();
+        filter.reset();
         controlConnected = false;
         setAddressesLocked(List.of());
     }
@@ -811,6 +819,7 @@ public final class NodeBackend implements AutoCloseable {
         if (!netmap.apply(m)) {
             return;
         }
+        filter.apply(m);
         ControlSettings s = netmap.settings();
         if (s != null && s.domain() != null) {
             domain = s.domain();
@@ -960,21 +969,6 @@ public final class NodeBackend implements AutoCloseable {
             } finally {
                 mu.unlock();
             }
-        }
-    }
-
-    static String defaultHostname() {
-        try {
-            Path etc = Path.of("/etc/hostname");
-            if (Files.isReadable(etc)) {
-                String h = Files.readString(etc).strip();
-                if (!h.isEmpty()) {
-                    return h;
-                }
-            }
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException | UncheckedIOException e) {
-            return "node";
         }
     }
 }

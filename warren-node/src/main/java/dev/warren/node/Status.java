@@ -21,15 +21,25 @@ import java.util.List;
  * @param discoKey         this run's disco key ({@code discokey:…}); a new one at every daemon start
  * @param homeRelay        this node's home relay region id, 0 = none
  * @param relayMap         the relay map control sent (empty before the first map or without relays)
+ * @param filter           the inbound packet filter at a glance (null from a daemon older than capability version 3)
  */
 public record Status(BackendState state, String authUrl, String selfName, List<String> selfAddresses,
                      String selfNodeKey, String user, String domain, String loginServer, boolean controlConnected,
-                     int listenPort, List<PeerInfo> peers, String discoKey, int homeRelay, RelayMap relayMap) {
+                     int listenPort, List<PeerInfo> peers, String discoKey, int homeRelay, RelayMap relayMap,
+                     FilterStatus filter) {
+    /** A status without the capability-version-3 filter summary. */
+    public Status(BackendState state, String authUrl, String selfName, List<String> selfAddresses,
+                  String selfNodeKey, String user, String domain, String loginServer, boolean controlConnected,
+                  int listenPort, List<PeerInfo> peers, String discoKey, int homeRelay, RelayMap relayMap) {
+        this(state, authUrl, selfName, selfAddresses, selfNodeKey, user, domain, loginServer, controlConnected,
+                listenPort, peers, discoKey, homeRelay, relayMap, null);
+    }
+
     /** A status without the capability-version-2 fields. */
     public Status(BackendState state, String authUrl, String selfName, List<String> selfAddresses,
                   String selfNodeKey, String user, String domain, String loginServer, boolean controlConnected,
                   int listenPort, List<PeerInfo> peers) {
         this(state, authUrl, selfName, selfAddresses, selfNodeKey, user, domain, loginServer, controlConnected,
-                listenPort, peers, null, 0, new RelayMap(List.of()));
+                listenPort, peers, null, 0, new RelayMap(List.of()), null);
     }
 }

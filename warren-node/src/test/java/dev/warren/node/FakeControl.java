@@ -15,6 +15,8 @@ import dev.warren.wire.control.RegisterRequest;
 import dev.warren.wire.control.RegisterResponse;
 import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.control.UpdateRequest;
+import dev.warren.wire.filter.FilterRule;
+import dev.warren.wire.filter.PortRange;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.net.IpPrefix;
@@ -56,7 +58,7 @@ final class FakeControl implements ConnectionHandler {
             seq++;
             MapResponse m = new MapResponse(handle, seq, false, template.node(), template.peers(),
                     template.peersChanged(), template.peersRemoved(), template.peersChangedPatch(),
-                    template.settings(), Instant.EPOCH, template.relayMap());
+                    template.settings(), Instant.EPOCH, template.relayMap(), template.packetFilter());
             try {
                 conn.send(ControlJson.encode(m));
             } catch (IOException e) {
@@ -70,6 +72,15 @@ final class FakeControl implements ConnectionHandler {
     final List<MapRequest> mapRequests = new CopyOnWriteArrayList<>();
     final List<RegisterRequest> registerRequests = new CopyOnWriteArrayList<>();
     final List<UpdateRequest> updates = new CopyOnWriteArrayList<>();
+    /**
+     * The packet filter every full map carries, by node id (absent: {@link #ALLOW_ALL}, as a domain without a
+     * policy allows everything); {@link #setFilter} pushes a new one as a delta. A null value sends no filter at all
+     * (a server older than capability version 3).
+     */
+    final Map<Long, java.util.Optional<List<FilterRule>>> filters = new ConcurrentHashMap<>();
+    static final List<FilterRule> ALLOW_ALL = List.of(new FilterRule("allow-all",
+            List.of(IpPrefix.parse("0.0.0.0/0"), IpPrefix.parse("::/0")), List.of(),
+            List.of(PortRange.all(IpPrefix.parse("0.0.0.0/0")), PortRange.all(IpPrefix.parse("::/0")))));
     /** The relay map every full map carries; {@link #setRelayMap} pushes a new one as a delta. */
     volatile RelayMap relayMap = new RelayMap(List.of());
     final AtomicInteger connections = new AtomicInteger();
@@ -108,7 +119,7 @@ final class FakeControl implements ConnectionHandler {
                         synchronized (stream) { // listed before the full map is sent, and the full map goes first
                             streams.add(stream);
                             stream.send(MapResponse.full(null, 0, self, peersOf(self), SETTINGS, relayMap,
-                                    Instant.EPOCH));
+                                    filterOf(self), Instant.EPOCH));
                         }
                         broadcastExcept(self.id(), delta(List.of(self), null, null));
                     }
@@ -215,6 +226,19 @@ final class FakeControl implements ConnectionHandler {
         relayMap = m;
         for (Stream s : streams) {
             s.send(new MapResponse(null, 0, false, null, null, null, null, null, null, null, m));
+        }
+    }
+
+    List<FilterRule> filterOf(Node self) {
+        java.util.Optional<List<FilterRule>> f = filters.get(self.id());
+        return f == null ? ALLOW_ALL : f.orElse(null);
+    }
+
+    /** Replaces node {@code id}'s filter (null = send none) and, when not null, sends it to its stream as a delta. */
+    void setFilter(long id, List<FilterRule> rules) {
+        filters.put(id, java.util.Optional.ofNullable(rules));
+        if (rules != null) {
+            sendTo(id, new MapResponse(null, 0, false, null, null, null, null, null, null, null, null, rules));
         }
     }
 

@@ -78,6 +78,12 @@ class LocalApiTest {
                         raw(sock, "{\"op\":\"netcheck\",\"timeoutMillis\":0}\n"));
                 assertEquals(BackendState.Running, client.status().state());
 
+                dev.warren.filter.FilterSnapshot filter = client.filter();
+                assertTrue(filter.installed());
+                assertEquals(FakeControl.ALLOW_ALL, filter.rules(), "the rules survive the JSON round trip");
+                assertEquals(0L, filter.drops().get("no-rule"));
+                assertTrue(client.status().filter().installed());
+
                 assertEquals(BackendState.Stopped, client.down().state());
                 assertEquals(BackendState.NeedsLogin, client.logout().state());
             }

@@ -20,8 +20,16 @@ final class AdminClient {
 
     /** A failure to show the user as one line. */
     static final class ApiException extends Exception {
+        /** The server's {@code error} object, or null when the failure was not an answer of the server. */
+        final transient JsonNode error;
+
         ApiException(String message) {
+            this(message, null);
+        }
+
+        ApiException(String message, JsonNode error) {
             super(message);
+            this.error = error;
         }
     }
 
@@ -83,6 +91,55 @@ final class AdminClient {
         return send("DELETE", path, null);
     }
 
+    /** GET of a plain-text resource (a policy file): its body as it is. */
+    String getText(String path) throws ApiException {
+        HttpResponse<String> r = exchange("GET", path, null, null);
+        if (r.statusCode() >= 400) {
+            throw failure(r);
+        }
+        return r.body();
+    }
+
+    /** PUT of a plain-text body (a policy file); the JSON answer. */
+    JsonNode putText(String path, String text) throws ApiException {
+        HttpResponse<String> r = exchange("PUT", path, "text/plain; charset=utf-8",
+                HttpRequest.BodyPublishers.ofString(text, java.nio.charset.StandardCharsets.UTF_8));
+        if (r.statusCode() >= 400) {
+            throw failure(r);
+        }
+        return r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
+    }
+
+    private static ApiException failure(HttpResponse<String> r) {
+        JsonNode n = r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
+        JsonNode err = n.path("error");
+        String msg = err.path("message").asText("HTTP " + r.statusCode());
+        String code = err.path("code").asText("");
+        return new ApiException(msg + (code.isEmpty() ? "" : " (" + code + ")"), err.isObject() ? err : null);
+    }
+
+    private HttpResponse<String> exchange(String method, String path, String contentType,
+                                          HttpRequest.BodyPublisher body) throws ApiException {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + token);
+            if (body != null) {
+                b.header("Content-Type", contentType).method(method, body);
+            } else {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new ApiException("cannot connect to the control server at " + server + ": is it running?");
+        } catch (IOException e) {
+            throw new ApiException("request to " + server + path + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException("interrupted");
+        }
+    }
+
     private JsonNode send(String method, String path, Object body) throws ApiException {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
@@ -96,14 +153,10 @@ final class AdminClient {
                 b.method(method, HttpRequest.BodyPublishers.noBody());
             }
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode n = r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
             if (r.statusCode() >= 400) {
-                JsonNode err = n.path("error");
-                String msg = err.path("message").asText("HTTP " + r.statusCode());
-                String code = err.path("code").asText("");
-                throw new ApiException(msg + (code.isEmpty() ? "" : " (" + code + ")"));
+                throw failure(r);
             }
-            return n;
+            return r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
         } catch (ConnectException e) {
             throw new ApiException("cannot connect to the control server at " + server + ": is it running?");
         } catch (IOException e) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "control",
         description = "Run and administer the Warren control (coordination) server.",
         subcommands = {ServeCommand.class, DomainCommand.class, AuthKeyCommand.class, NodeCommand.class,
-                RegisterCommand.class, RelayMapCommand.class, RelayTokenCommand.class})
+                RegisterCommand.class, RelayMapCommand.class, RelayTokenCommand.class, PolicyCommand.class})
 public final class ControlCommand implements Runnable {
 
     @CommandLine.Spec

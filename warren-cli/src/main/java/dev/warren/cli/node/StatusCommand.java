@@ -1,6 +1,7 @@
 package dev.warren.cli.node;
 
 import dev.warren.node.BackendState;
+import dev.warren.node.FilterStatus;
 import dev.warren.node.PeerInfo;
 import dev.warren.node.Status;
 import dev.warren.wire.control.ControlJson;
@@ -20,7 +21,8 @@ import java.util.List;
                         + " or '-' (no working path yet)."})
 public final class StatusCommand extends ClientOptions {
     @Option(names = "--json", description = "Print the full status as JSON (each peer's \"path\", \"discoKey\","
-            + " \"homeRelay\"; this node's \"discoKey\", \"homeRelay\" and the \"relayMap\").")
+            + " \"homeRelay\"; this node's \"discoKey\", \"homeRelay\", the \"relayMap\" and the packet"
+            + " \"filter\" summary; `warren filter --json` has every rule and counter).")
     boolean json;
 
     @Override
@@ -77,7 +79,31 @@ public final class StatusCommand extends ClientOptions {
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
+        String filter = filterLine(s.filter());
+        if (filter != null) {
+            out.append(filter).append('\n');
+        }
         return out.toString();
+    }
+
+    /** "# Filter: 3 rules; 12 dropped (no-rule 12); 4 flows tracked. Details: warren filter", or null. */
+    static String filterLine(FilterStatus f) {
+        if (f == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder("# Filter: ");
+        if (!f.installed()) {
+            b.append("none from control yet, new inbound connections denied");
+        } else {
+            b.append(f.rules()).append(f.rules() == 1 ? " rule" : " rules");
+        }
+        b.append("; ").append(f.dropped()).append(" dropped");
+        if (!f.drops().isEmpty()) {
+            b.append(" (").append(new java.util.TreeMap<>(f.drops()).entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")))
+                    .append(')');
+        }
+        return b.append("; ").append(f.trackedFlows()).append(" flows tracked. Details: warren filter").toString();
     }
 
     /** This node's PATH cell: its home relay ("home fra"), or "-" without one. */

@@ -119,6 +119,71 @@ class ControlCommandTest {
         assertEquals(server.relayToken(), tok.out().strip());
     }
 
+    Run trace(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = new CommandLine(new PolicyTraceCommand()).execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void policyGetSetAndTrace() throws Exception {
+        String st = state.toString();
+        assertEquals(0, run("domain", "create", "corp", "--state", st).code());
+        Run get = run("policy", "get", "--domain", "corp", "--state", st);
+        assertEquals(0, get.code(), get.err());
+        assertEquals(dev.warren.policy.Policy.ALLOW_ALL_TEXT, get.out());
+
+        Path file = state.resolve("corp.hujson");
+        Files.writeString(file, "{\n  \"acls\": [\n    {\"action\": \"accept\", \"src\": [\"group:eng\"],"
+                + " \"dst\": [\"*:22\"]},\n  ],\n}\n");
+        Run bad = run("policy", "set", "--domain", "corp", file.toString(), "--state", st);
+        assertEquals(1, bad.code());
+        String first = bad.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith(file + ":3:"), "file:line:column first: " + bad.err());
+        assertTrue(first.contains("group:eng"), bad.err());
+        assertTrue(bad.err().contains("the previous policy stays"), bad.err());
+        assertEquals(dev.warren.policy.Policy.ALLOW_ALL_TEXT,
+                run("policy", "get", "--domain", "corp", "--state", st).out(), "unchanged");
+
+        String good = "// ssh for the admin only\n{\"acls\": [{\"action\": \"accept\", \"src\": [\"admin@corp\"],"
+                + " \"dst\": [\"admin@corp:22\"]}]}\n";
+        Files.writeString(file, good);
+        Run set = run("policy", "set", "--domain", "corp", file.toString(), "--state", st);
+        assertEquals(0, set.code(), set.err());
+        assertTrue(set.out().contains("policy of domain corp set"), set.out());
+        assertEquals(good, run("policy", "get", "--domain", "corp", "--state", st).out());
+
+        server.admin().createAuthKey(new dev.warren.control.AuthKeySpec("corp", true, false, true,
+                java.util.List.of(), null, null));
+        Run unknown = trace("--domain", "corp", "nobody", "web:22", "--state", st);
+        assertEquals(2, unknown.code(), unknown.out());
+        assertTrue(unknown.err().contains("unknown") && unknown.err().contains("web"), unknown.err());
+        assertEquals(1, unknown.err().strip().lines().count(), "one line per error: " + unknown.err());
+        assertEquals(2, trace("--domain", "corp", "a", "web", "--state", st).code(), "DST without a port");
+        assertEquals(2, trace("--domain", "corp", "a", "fd7a::1:22", "--state", st).code(), "v6 without brackets");
+    }
+
+    @Test
+    void traceTargets() {
+        assertEquals(new PolicyTraceCommand.Target("web", 443), PolicyTraceCommand.Target.parse("web:443"));
+        assertEquals(new PolicyTraceCommand.Target("fd7a::1", 22), PolicyTraceCommand.Target.parse("[fd7a::1]:22"));
+        assertEquals(new PolicyTraceCommand.Target("100.64.0.1", 0), PolicyTraceCommand.Target.parse("100.64.0.1:0"));
+        for (String bad : new String[]{"web", ":22", "web:", "web:x", "web:70000", "fd7a::1:22"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> PolicyTraceCommand.Target.parse(bad), bad);
+        }
+    }
+
     @Test
     void listenParsing() {
         assertEquals(java.net.InetSocketAddress.createUnresolved("::", 8080),

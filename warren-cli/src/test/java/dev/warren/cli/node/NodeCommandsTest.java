@@ -1,10 +1,15 @@
 package dev.warren.cli.node;
 
+import dev.warren.filter.FilterSnapshot;
 import dev.warren.node.BackendState;
+import dev.warren.node.FilterStatus;
 import dev.warren.node.PeerInfo;
 import dev.warren.node.PingResult;
 import dev.warren.node.Status;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.filter.FilterRule;
+import dev.warren.wire.filter.PortRange;
+import dev.warren.wire.net.IpPrefix;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -14,7 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -54,6 +61,41 @@ class NodeCommandsTest {
         assertTrue(StatusCommand.format(down, NOW).startsWith("# Control at https://c is unreachable"));
         Status out = new Status(BackendState.NeedsLogin, null, null, List.of(), null, null, null, null, false, 1, List.of());
         assertEquals("Logged out. Log in with: warren up --login-server URL\n", StatusCommand.format(out, NOW));
+    }
+
+    @Test
+    void statusEndsWithTheFilterSummary() {
+        Status s = new Status(BackendState.Running, null, "web-1", List.of("100.64.0.5"), "nodekey:ef", "alice",
+                "example.com", "https://c", true, 41641, List.of(), "discokey:03", 0, new RelayMap(List.of()),
+                new FilterStatus(true, 3, 14, Map.of("no-rule", 12L, "tcp-not-syn", 2L), 4));
+        String t = StatusCommand.format(s, NOW);
+        assertEquals("# Filter: 3 rules; 14 dropped (no-rule 12, tcp-not-syn 2); 4 flows tracked. Details: warren filter",
+                t.lines().toList().getLast(), t);
+        assertEquals("# Filter: none from control yet, new inbound connections denied; 0 dropped; 0 flows tracked."
+                + " Details: warren filter", StatusCommand.filterLine(new FilterStatus(false, 0, 0, Map.of(), 0)));
+    }
+
+    @Test
+    void filterShowsRulesHitsAndDrops() {
+        FilterRule ssh = new FilterRule("acls[0]", List.of(IpPrefix.parse("100.64.0.2/32"), IpPrefix.parse("::/0")),
+                List.of(6), List.of(new PortRange(IpPrefix.parse("100.64.0.1/32"), 22, 22)));
+        FilterRule any = new FilterRule("", List.of(IpPrefix.parse("100.64.0.0/10")), List.of(),
+                List.of(PortRange.all(IpPrefix.parse("fd7a::1/128"))));
+        Map<String, Long> drops = new LinkedHashMap<>();
+        drops.put("no-filter", 0L);
+        drops.put("no-rule", 7L);
+        FilterSnapshot snap = new FilterSnapshot(true, List.of(ssh, any), Map.of("acls[0]", 5L), drops, 7, 40, 0, 3,
+                16384, 0, 2);
+        String t = FilterCommand.format(snap);
+        List<String> lines = t.lines().toList();
+        assertEquals("Packet filter: 2 rules from control.", lines.get(0), t);
+        assertTrue(lines.get(2).matches("ORIGIN +SOURCES +PROTO +DESTINATIONS +HITS"), t);
+        assertTrue(lines.get(3).matches("acls\\[0] +100\\.64\\.0\\.2, \\*\\(v6\\) +tcp +100\\.64\\.0\\.1/32:22 +5"), t);
+        assertTrue(lines.get(4).matches("rule 1 +100\\.64\\.0\\.0/10 +\\* +\\[fd7a::1/128]:\\* +0"), t);
+        assertTrue(t.contains("Dropped: 7 (no-rule 7)\n"), t);
+        assertTrue(t.contains("Tracked flows: 3 of 16384\n"), t);
+        assertTrue(FilterCommand.format(new FilterSnapshot(false, List.of(), Map.of(), Map.of(), 0, 0, 0, 0, 8, 0, 0))
+                .startsWith("No packet filter from control yet"));
     }
 
     private static PingResult relayed(double ms) {
@@ -130,5 +172,21 @@ class NodeCommandsTest {
         assertEquals(Duration.ofSeconds(5), ClientOptions.duration("5"));
         assertEquals(Duration.ofMinutes(2), ClientOptions.duration("2m"));
         assertThrows(IllegalArgumentException.class, () -> ClientOptions.duration("soon"));
+    }
+
+    @Test
+    void helpListsTheFilterCommandAndItsJsonFlag() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            dev.warren.cli.MainAccess.commandLine().execute("help");
+            dev.warren.cli.MainAccess.commandLine().execute("help", "filter");
+        } finally {
+            System.setOut(old);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("filter") && out.contains("inbound packet filter"), out);
+        assertTrue(out.contains("--json"), out);
     }
 }

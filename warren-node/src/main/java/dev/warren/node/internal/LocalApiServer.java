@@ -31,7 +31,8 @@ import java.util.concurrent.Semaphore;
  * The local API: newline-delimited JSON over a Unix socket, one request per connection.
  *
  * <pre>
- * request   {"op": "up" | "down" | "logout" | "status" | "ip" | "ping" | "netcheck" | "whois", ...arguments}\n
+ * request   {"op": "up" | "down" | "logout" | "status" | "ip" | "ping" | "netcheck" | "whois" | "filter",
+ *           ...arguments}\n
  * response  zero or more progress lines ({"authUrl": "..."} while an interactive login waits), then exactly one
  *           {"result": ...}\n or {"error": "a sentence"}\n; the server then closes the connection
  * </pre>
@@ -266,8 +267,9 @@ public final class LocalApiServer implements AutoCloseable {
                 }
                 yield JSON.valueToTree(p.get());
             }
+            case "filter" -> JSON.valueToTree(backend.filter());
             default -> throw new BadRequest("unknown op \"" + op
-                    + "\"; expected up, down, logout, status, ip, ping, netcheck or whois");
+                    + "\"; expected up, down, logout, status, ip, ping, netcheck, whois or filter");
         };
     }
 

@@ -5,6 +5,7 @@ import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.PeerPatch;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.filter.FilterRule;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -13,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The network map as control last described it: this node, its peers by id, the domain settings, the relay map.
+ * The network map as control last described it: this node, its peers by id, the domain settings, the relay map
+ * and the node's packet filter rules.
  *
  * <p>{@link #apply} follows the rules of {@link MapResponse}: a non-null {@code peers} replaces the peer list;
- * otherwise {@code peersRemoved}, then {@code peersChanged}, then {@code peersChangedPatch}; null means unchanged;
+ * otherwise {@code peersRemoved}, then {@code peersChanged}, then {@code peersChangedPatch}; null means unchanged
+ * (also for {@code packetFilter}, in full maps and deltas alike);
  * keep-alives change nothing. Patches for unknown ids are ignored (a later full map will carry the node).
  *
  * <p>Concurrency: not thread-safe; the backend calls it under its lock and hands out copies.
@@ -27,6 +30,7 @@ public final class NetMap {
     private ControlSettings settings;
     private RelayMap relayMap = EMPTY_RELAYS;
     private boolean haveFull;
+    private List<FilterRule> packetFilter;
     private static final RelayMap EMPTY_RELAYS = new RelayMap(List.of());
 
     /** Applies one message; returns false for a keep-alive. */
@@ -42,6 +46,9 @@ public final class NetMap {
         }
         if (m.relayMap() != null) {
             relayMap = m.relayMap();
+        }
+        if (m.packetFilter() != null) {
+            packetFilter = m.packetFilter();
         }
         if (m.isFull()) {
             peers.clear();
@@ -98,8 +105,14 @@ public final class NetMap {
         return relayMap;
     }
 
+    /** The filter rules control last sent, or null when none came yet (before the first map, or an older server). */
+    public List<FilterRule> packetFilter() {
+        return packetFilter;
+    }
+
     public void clear() {
         self = null;
+        packetFilter = null;
         peers.clear();
         settings = null;
         relayMap = EMPTY_RELAYS;

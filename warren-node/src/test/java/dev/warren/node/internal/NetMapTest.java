@@ -112,4 +112,23 @@ class NetMapTest {
         b.copyFrom(p, 0, 16, p.length);
         return b.set(16, p.length);
     }
+
+    @Test
+    void thePacketFilterIsReplacedByAnyMessageThatCarriesOneAndKeptOtherwise() {
+        NetMap m = new NetMap();
+        assertNull(m.packetFilter(), "none before the first map");
+        List<dev.warren.wire.filter.FilterRule> rules = List.of(new dev.warren.wire.filter.FilterRule("acls[0]",
+                List.of(IpPrefix.parse("100.64.0.2/32")), List.of(6),
+                List.of(dev.warren.wire.filter.PortRange.all(IpPrefix.parse("100.64.0.1/32")))));
+        m.apply(MapResponse.full("s", 1, node(1, "self"), List.of(), null, null, rules, Instant.EPOCH));
+        assertEquals(rules, m.packetFilter());
+        m.apply(delta(List.of(node(2, "b")), null, null));
+        assertEquals(rules, m.packetFilter(), "a delta without a filter leaves it");
+        m.apply(MapResponse.full("s", 3, node(1, "self"), List.of(), null, null, Instant.EPOCH));
+        assertEquals(rules, m.packetFilter(), "so does a full map without one");
+        m.apply(new MapResponse("s", 4, false, null, null, null, null, null, null, null, null, List.of()));
+        assertEquals(List.of(), m.packetFilter(), "an empty list replaces it: deny all");
+        m.clear();
+        assertNull(m.packetFilter());
+    }
 }

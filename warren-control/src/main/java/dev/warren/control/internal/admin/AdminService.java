@@ -5,12 +5,14 @@ import dev.warren.control.ControlAdmin;
 import dev.warren.control.ControlException;
 import dev.warren.control.Domain;
 import dev.warren.control.NodeView;
+import dev.warren.control.PolicyUpdate;
 import dev.warren.control.internal.map.MapHub;
 import dev.warren.control.internal.protocol.InteractiveLogins;
 import dev.warren.control.internal.state.ControlState;
 import dev.warren.control.internal.state.NodeEntry;
 import dev.warren.control.internal.state.Snapshot;
 import dev.warren.control.internal.store.Rows.DomainRow;
+import dev.warren.policy.PolicyTracer;
 import dev.warren.wire.control.RelayMap;
 import dev.warren.wire.control.RelayMaps;
 import dev.warren.wire.net.IpPrefix;
@@ -42,6 +44,35 @@ public final class AdminService implements ControlAdmin {
         this.logins = logins;
         this.hub = hub;
         this.stateDir = stateDir;
+    }
+
+    @Override
+    public String policy(String domain) {
+        return state.policyText(domain);
+    }
+
+    @Override
+    public PolicyUpdate setPolicy(String domain, String fileName, String text) {
+        ControlState.PolicySet r = state.setPolicy(domain, fileName, text);
+        PolicyUpdate u = new PolicyUpdate(r.domain(), r.filtersChanged(), r.peersChanged(), r.compileNanos() / 1e6);
+        AUDIT.info(() -> "access policy set: domain=" + domain + " (" + text.length() + " characters; "
+                + u.filtersChanged() + " filters and " + u.peersChanged() + " peer lists changed)");
+        return u;
+    }
+
+    @Override
+    public PolicyTracer.Trace tracePolicy(String domain, String src, String dst, int port, String proto) {
+        if (src == null || src.isBlank()) {
+            throw ControlException.badRequest("src", "the trace needs a source (node name, user, tag or IP)");
+        }
+        if (dst == null || dst.isBlank()) {
+            throw ControlException.badRequest("dst", "the trace needs a destination (node name or IP)");
+        }
+        if (port < 0 || port > 65535) {
+            throw ControlException.badRequest("port", "port " + port + " is not within 0-65535");
+        }
+        return state.trace(domain, src.strip(), dst.strip(), port, proto == null || proto.isBlank() ? null
+                : proto.strip());
     }
 
     @Override

@@ -92,6 +92,19 @@ public final class AdminRoutes {
             admin.deleteNode(id(ctx));
             ctx.status(204);
         }));
+        r.get("/api/v1/domains/{name}/policy", api(ctx -> ctx.status(200).contentType(POLICY_TYPE)
+                .result(admin.policy(ctx.pathParam("name")).getBytes(StandardCharsets.UTF_8))));
+        r.put("/api/v1/domains/{name}/policy", api(ctx -> send(ctx, 200, admin.setPolicy(ctx.pathParam("name"),
+                ctx.queryParam("file"), utf8(ctx.bodyAsBytes())))));
+        r.post("/api/v1/domains/{name}/policy/trace", api(ctx -> {
+            JsonNode b = body(ctx);
+            JsonNode port = b.get("port");
+            if (port == null || !port.canConvertToInt() || !port.isIntegralNumber()) {
+                throw ControlException.badRequest("port", "field 'port' (0-65535) is required");
+            }
+            send(ctx, 200, admin.tracePolicy(ctx.pathParam("name"), text(b, "src", true), text(b, "dst", true),
+                    port.asInt(), text(b, "proto", false)));
+        }));
         r.get("/api/v1/relay-map", api(ctx -> send(ctx, 200, admin.relayMap())));
         r.put("/api/v1/relay-map", api(ctx -> {
             RelayMap m;
@@ -107,6 +120,20 @@ public final class AdminRoutes {
             admin.completeInteractiveLogin(ctx.pathParam("id"), text(b, "domain", true), text(b, "user", false));
             send(ctx, 200, Map.of("completed", true));
         }));
+    }
+
+    /** The media type of a policy file: HuJSON (JSON with comments and trailing commas) as plain UTF-8 text. */
+    static final String POLICY_TYPE = "text/plain; charset=utf-8";
+
+    /** {@code b} as UTF-8 text; a 400 naming the byte offset if it is not. */
+    private static String utf8(byte[] b) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(b)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ControlException.badRequest("policy", "the policy is not valid UTF-8 text");
+        }
     }
 
     private Handler api(Handler h) {
@@ -140,6 +167,19 @@ public final class AdminRoutes {
         err.put("message", e.getMessage());
         if (e.field() != null) {
             err.put("field", e.field());
+        }
+        if (!e.details().isEmpty()) {
+            var list = err.putArray("errors");
+            for (ControlException.ErrorDetail d : e.details()) {
+                ObjectNode o = list.addObject();
+                o.put("file", d.file());
+                o.put("line", d.line());
+                o.put("column", d.column());
+                o.put("message", d.message());
+                if (d.hint() != null) {
+                    o.put("hint", d.hint());
+                }
+            }
         }
         ObjectNode root = JSON.createObjectNode();
         root.set("error", err);

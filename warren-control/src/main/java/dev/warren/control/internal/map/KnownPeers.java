@@ -28,6 +28,11 @@ final class KnownPeers {
         return true;
     }
 
+    /** The ids, ascending. */
+    long[] ids() {
+        return bits.stream().asLongStream().toArray();
+    }
+
     private static int index(long id) {
         if (id < 0 || id > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("node id " + id + " out of range");

@@ -6,6 +6,7 @@ import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.filter.FilterRule;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ import java.util.List;
  * <p>Flow: 1. encode the envelope with an empty list in each spliced field ({@code "peers":[]},
  * {@code "peersChanged":[]}, {@code "peersChangedPatch":[]}); 2. find each placeholder (searching from the end:
  * string values cannot contain an unescaped quote, and the only fields after them are the validated settings, the
- * control time and the relay map, whose property names differ from the placeholders') and
+ * control time, the relay map and the packet filter, whose property names differ from the placeholders') and
  * 3. copy the envelope around it with the cached elements, comma-separated, inside the brackets.
  *
  * <p>Stateless and thread-safe.
@@ -35,14 +36,18 @@ final class MapEncoder {
 
     /** A full map: {@code self}'s node, {@code peers}' nodes in order. */
     static byte[] full(String handle, long seq, NodeEntry self, List<NodeEntry> peers, ControlSettings settings,
-                       RelayMap relayMap, Instant now) {
-        return full(fullEnvelope(handle, seq, self, settings, relayMap, now), peers);
+                       RelayMap relayMap, List<FilterRule> packetFilter, Instant now) {
+        return full(fullEnvelope(handle, seq, self, settings, relayMap, packetFilter, now), peers);
     }
 
-    /** The full map with an empty peer list, to splice peers into at {@link #peersClose}. */
+    /**
+     * The full map with an empty peer list, to splice peers into at {@link #peersClose}; {@code packetFilter} null
+     * for a client that predates filters.
+     */
     static byte[] fullEnvelope(String handle, long seq, NodeEntry self, ControlSettings settings, RelayMap relayMap,
-                               Instant now) {
-        return ControlJson.encode(MapResponse.full(handle, seq, self.wire(), List.of(), settings, relayMap, now));
+                               List<FilterRule> packetFilter, Instant now) {
+        return ControlJson.encode(MapResponse.full(handle, seq, self.wire(), List.of(), settings, relayMap,
+                packetFilter, now));
     }
 
     /** The index of the closing bracket of the empty peer list in {@code env}. */
@@ -77,11 +82,15 @@ final class MapEncoder {
         }
     }
 
-    /** A delta; empty lists are left out like nulls; {@code relayMap} is null unless it changed. */
+    /**
+     * A delta; empty lists are left out like nulls; {@code relayMap} is null unless it changed, {@code packetFilter}
+     * null unless the node's filter changed (an empty list: deny everything).
+     */
     static byte[] delta(String handle, long seq, Node self, List<NodeEntry> changed, List<Long> removed,
-                        List<Patch> patches, RelayMap relayMap, Instant now) {
+                        List<Patch> patches, RelayMap relayMap, List<FilterRule> packetFilter, Instant now) {
         MapResponse r = new MapResponse(handle, seq, false, self, null, changed.isEmpty() ? null : List.of(),
-                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : List.of(), null, now, relayMap);
+                removed.isEmpty() ? null : removed, patches.isEmpty() ? null : List.of(), null, now, relayMap,
+                packetFilter);
         byte[] env = ControlJson.encode(r);
         if (changed.isEmpty() && patches.isEmpty()) {
             return env;

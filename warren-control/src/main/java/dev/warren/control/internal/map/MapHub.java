@@ -12,7 +12,9 @@ import dev.warren.wire.control.ControlSettings;
 import dev.warren.wire.control.MapRequest;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
+import dev.warren.policy.CompiledPolicy;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.filter.FilterRule;
 import dev.warren.wire.time.Clock;
 
 import java.time.Instant;
@@ -35,6 +37,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Relay map: every full map carries the current one; {@link #setRelayMap} replaces it under the state's write
  * lock and flags every session, whose next delta carries the new map (a session opened under the same lock either
  * sees the new map in its full map or is flagged — never neither).
+ *
+ * <p>Access policy: a node's full map lists only the peers its domain's compiled policy lets it see
+ * ({@link CompiledPolicy#peersOf}, precomputed by the compiler, so collecting them is O(peers), not O(nodes)) and,
+ * for a client of capability version 3 or later, carries its packet filter. Fan-out sends a change to every
+ * session of the node's domain, except changes that concern only the node itself ({@link Change#SELF_ONLY}: its
+ * filter or its own peer set), which go to that node's sessions alone.
  *
  * <p>Concurrency: {@link #publish} and {@link #setRelayMap} run under the state's write lock; the maps are
  * concurrent so the tick and the protocol handler can read them without it; {@code relayMap} is volatile, written
@@ -122,7 +130,8 @@ public final class MapHub {
 
     private void publish(Snapshot s, List<Change> changes) {
         for (Change c : changes) {
-            Set<MapSession> sessions = byDomain.get(c.domain());
+            Set<MapSession> sessions = (c.flags() & ~Change.SELF_ONLY) == 0 ? byNode.get(c.nodeId())
+                    : byDomain.get(c.domain());
             if (sessions != null) {
                 for (MapSession m : sessions) {
                     m.offer(c);
@@ -131,18 +140,46 @@ public final class MapHub {
         }
     }
 
-    /** The visible peers of {@code self} in {@code s}, adding their ids to {@code known}. O(nodes). */
+    /**
+     * The visible peers of {@code self} in {@code s} that its domain's policy lets it see, in id order, adding their
+     * ids to {@code known}. O(those peers).
+     */
     static List<NodeEntry> peersOf(Snapshot s, NodeEntry self, KnownPeers known) {
         List<NodeEntry> peers = new ArrayList<>();
         long domain = self.domainId();
-        for (NodeEntry e : s.nodes().values()) {
-            if (e.domainId() == domain && e.id() != self.id() && e.visible()) {
+        CompiledPolicy p = s.policy(domain);
+        if (p == null) {
+            return peers;
+        }
+        for (long id : p.peersOf(self.id())) {
+            NodeEntry e = s.nodes().get(id);
+            if (e != null && e.domainId() == domain && id != self.id() && e.visible()) {
                 peers.add(e);
-                known.add(e.id());
+                known.add(id);
             }
         }
         return peers;
     }
+
+    /** Whether node {@code a} of domain {@code domain} may see node {@code b} under the policy in {@code s}. */
+    static boolean canSee(Snapshot s, long domain, long a, long b) {
+        CompiledPolicy p = s.policy(domain);
+        return p != null && p.canSee(a, b);
+    }
+
+    /** The packet filter of {@code self} in {@code s}: empty (deny all) when its domain has no policy. */
+    static List<FilterRule> filterOf(Snapshot s, NodeEntry self) {
+        CompiledPolicy p = s.policy(self.domainId());
+        return p == null ? List.of() : p.filterFor(self.id());
+    }
+
+    /** What a full map carries as packet filter for a client of capability {@code version}: null before 3. */
+    static List<FilterRule> filterFor(int version, Snapshot s, NodeEntry self) {
+        return version >= FILTER_VERSION ? filterOf(s, self) : null;
+    }
+
+    /** The first capability version that receives packet filters. */
+    static final int FILTER_VERSION = 3;
 
     /** A full map for node {@code nodeId} from snapshot {@code s}, without a session (benchmarks, one-shot maps). */
     public MapResponse fullMap(Snapshot s, long nodeId) {
@@ -151,7 +188,8 @@ public final class MapHub {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
         List<Node> peers = peersOf(s, self, new KnownPeers()).stream().map(NodeEntry::wire).toList();
-        return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), relayMap, now());
+        return MapResponse.full(null, 1, self.wire(), peers, settings(s, self.domainId()), relayMap,
+                filterOf(s, self), now());
     }
 
     /** {@link #fullMap} encoded as a stream's first message is, from the entries' cached JSON. */
@@ -161,7 +199,8 @@ public final class MapHub {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
         List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
-        return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), relayMap, now());
+        return MapEncoder.full(handle, 1, self, peers, settings(s, self.domainId()), relayMap, filterOf(s, self),
+                now());
     }
 
     /** {@link #fullMapBytes} as a stream that accepts DEFLATE gets it. */
@@ -171,8 +210,8 @@ public final class MapHub {
             throw new ControlException(401, "node_unknown", "nodeKey", "node " + nodeId + " no longer exists");
         }
         List<NodeEntry> peers = peersOf(s, self, new KnownPeers());
-        return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), relayMap, now()),
-                self, peers);
+        return deflater.full(MapEncoder.fullEnvelope(handle, 1, self, settings(s, self.domainId()), relayMap,
+                filterOf(s, self), now()), self, peers);
     }
 
     /** An open stream: its session, the node it serves, and its first messages until the writer takes them. */
@@ -207,7 +246,7 @@ public final class MapHub {
             if (r.sessionHandle() != null) {
                 MapSession old = byHandle.get(r.sessionHandle());
                 if (old != null && old.nodeId == self.id()) {
-                    List<byte[]> replay = old.tryResume(c, r.lastSeq(), r.acceptsDeflate());
+                    List<byte[]> replay = old.tryResume(c, r.lastSeq(), r.acceptsDeflate(), r.version());
                     if (replay != null) {
                         return new Opened(old, self.id(), replay, null);
                     }
@@ -224,7 +263,7 @@ public final class MapHub {
                 }
             }
             MapSession m = new MapSession(this, AuthKeys.randomId(16), self.id(), self.domainId(),
-                    r.acceptsDeflate());
+                    r.acceptsDeflate(), r.version());
             MapSession.Full full = m.startFull(c, s, self);
             byHandle.put(m.handle, m);
             byDomain.computeIfAbsent(self.domainId(), k -> ConcurrentHashMap.newKeySet()).add(m);

@@ -4,15 +4,18 @@ import dev.warren.channel.ControlConnection;
 import dev.warren.control.internal.state.Change;
 import dev.warren.control.internal.state.NodeEntry;
 import dev.warren.control.internal.state.Snapshot;
+import dev.warren.policy.CompiledPolicy;
 import dev.warren.wire.control.ControlJson;
 import dev.warren.wire.control.ErrorMessage;
 import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.filter.FilterRule;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +32,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * with many sessions ({@link MapHub#batchDelayMillis}) — so that changes arriving meanwhile merge into the next
  * message. A change after a quiet period goes out at once; under a storm (10,000 nodes coming online) each session
  * sends a few messages a second instead of twenty, each carrying more patches.
+ *
+ * <p>Access policy: a peer is in the node's map only while it is visible (authorized, unexpired) and the domain's
+ * compiled policy lets the node see it ({@link MapHub#canSee}), checked against the newest snapshot whenever a
+ * change of that peer is resolved — so a peer the policy hides never leaks through a patch or a change. A
+ * {@link Change#PEERS} change of the node itself makes the writer compare {@code known} with the policy's peer list
+ * (added peers as peersChanged, hidden ones as peersRemoved); a {@link Change#FILTER} change sends the node's new
+ * filter as {@code packetFilter} — to a client of capability version 3 or later only.
  *
  * <p>Invariants: {@code known} is exactly the peer set of the last message in the backlog (as the node sees it after
  * applying every message up to {@code seq}); a message is in the backlog before it is sent; only the writer of the
@@ -53,6 +63,8 @@ public final class MapSession {
     final long domainId;
     /** The node accepts compressed messages (its MapRequest asked for DEFLATE). */
     final boolean deflate;
+    /** The node's capability version: 3 and later receive packet filters. */
+    final int version;
     private final MapHub hub;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -82,9 +94,10 @@ public final class MapSession {
     // guarded by lock: the relay map changed since the last message; the next delta carries it
     private boolean relayMapDue;
 
-    MapSession(MapHub hub, String handle, long nodeId, long domainId, boolean deflate) {
+    MapSession(MapHub hub, String handle, long nodeId, long domainId, boolean deflate, int version) {
         this.hub = hub;
         this.deflate = deflate;
+        this.version = version;
         this.handle = handle;
         this.nodeId = nodeId;
         this.domainId = domainId;
@@ -147,7 +160,7 @@ public final class MapSession {
             List<NodeEntry> peers = MapHub.peersOf(s, self, known);
             seq = 1;
             byte[] env = MapEncoder.fullEnvelope(handle, seq, self, hub.settings(s, domainId), hub.relayMap(),
-                    hub.now());
+                    MapHub.filterFor(version, s, self), hub.now());
             relayMapDue = false; // the full map carries the current relay map
             conn = c;
             lastSendAt = hub.clock().nanoTime();
@@ -169,12 +182,13 @@ public final class MapSession {
     /**
      * Attaches {@code c} to resume after {@code lastSeq}: returns the messages to replay (possibly none), or null
      * when the backlog no longer holds everything after {@code lastSeq} or holds compressed messages the node
-     * no longer accepts ({@code acceptsDeflate}); the caller then starts a full map.
+     * no longer accepts ({@code acceptsDeflate}) or were made for another capability version ({@code newVersion});
+     * the caller then starts a full map.
      */
-    List<byte[]> tryResume(ControlConnection c, long lastSeq, boolean acceptsDeflate) {
+    List<byte[]> tryResume(ControlConnection c, long lastSeq, boolean acceptsDeflate, int newVersion) {
         lock.lock();
         try {
-            if (closed || lastSeq > seq || lastSeq < 0 || (deflate && !acceptsDeflate)) {
+            if (closed || lastSeq > seq || lastSeq < 0 || (deflate && !acceptsDeflate) || newVersion != version) {
                 return null;
             }
             List<byte[]> replay = new ArrayList<>();
@@ -354,11 +368,13 @@ public final class MapSession {
         List<MapEncoder.Patch> patches = new ArrayList<>();
         Node self = null;
         ErrorMessage end = null;
+        int selfFlags = 0;
         for (Map.Entry<Long, Integer> en : drained.entrySet()) {
             long id = en.getKey();
             int f = en.getValue();
             NodeEntry e = s.nodes().get(id);
             if (id == nodeId) {
+                selfFlags = f;
                 if (e == null || (f & Change.REMOVED) != 0) {
                     end = new ErrorMessage(401, "node_deleted", "this node was deleted by an administrator");
                 } else if (!e.visible()) {
@@ -366,34 +382,71 @@ public final class MapSession {
                     end = e.expired()
                             ? new ErrorMessage(401, "node_key_expired", "the node key has expired; log in again")
                             : new ErrorMessage(403, "node_not_authorized", "the node is not authorized");
-                } else if ((f & ~Change.ONLINE) != 0) {
+                } else if ((f & ~(Change.ONLINE | Change.SELF_ONLY)) != 0) {
                     self = e.wire();
                 }
                 continue;
             }
-            if ((f & Change.REMOVED) != 0 || e == null || e.domainId() != domainId || !e.visible()) {
+            if ((f & Change.REMOVED) != 0 || e == null || e.domainId() != domainId || !e.visible()
+                    || !MapHub.canSee(s, domainId, nodeId, id)) {
                 if (known.remove(id)) {
                     removed.add(id);
                 }
             } else if (!known.contains(id) || (f & Change.FULL) != 0) {
                 known.add(id);
                 changed.add(e);
-            } else {
+            } else if ((f & (Change.ENDPOINTS | Change.ONLINE | Change.DISCO)) != 0) {
                 patches.add(new MapEncoder.Patch(e, (f & Change.ENDPOINTS) != 0, (f & Change.ONLINE) != 0,
                         (f & Change.DISCO) != 0));
             }
         }
+        List<FilterRule> filter = null;
+        NodeEntry me = s.nodes().get(nodeId);
+        if (end == null && me != null) {
+            if ((selfFlags & Change.PEERS) != 0) {
+                reconcileLocked(s, changed, removed);
+            }
+            if ((selfFlags & Change.FILTER) != 0 && version >= MapHub.FILTER_VERSION) {
+                filter = MapHub.filterOf(s, me);
+            }
+        }
         RelayMap relays = relayMapDue ? hub.relayMap() : null;
         relayMapDue = false;
-        if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty() && relays == null) {
+        if (self == null && changed.isEmpty() && removed.isEmpty() && patches.isEmpty() && relays == null
+                && filter == null) {
             return new Built(null, end);
         }
         seq++;
-        byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, relays, hub.now());
+        byte[] bytes = MapEncoder.delta(handle, seq, self, changed, removed, patches, relays, filter, hub.now());
         if (deflate && bytes.length >= DEFLATE_ABOVE) {
             bytes = hub.deflater().whole(bytes);
         }
         remember(bytes);
         return new Built(bytes, end);
+    }
+
+    /**
+     * Brings {@code known} to the policy's peer list of this node in {@code s}: visible peers it lacks are added to
+     * {@code changed}, known ones the policy no longer lets it see to {@code removed}. O(peers + known).
+     */
+    private void reconcileLocked(Snapshot s, List<NodeEntry> changed, List<Long> removed) {
+        CompiledPolicy p = s.policy(domainId);
+        long[] ids = p == null ? new long[0] : p.peersOf(nodeId);
+        for (long id : ids) {
+            if (id == nodeId || known.contains(id)) {
+                continue;
+            }
+            NodeEntry e = s.nodes().get(id);
+            if (e != null && e.domainId() == domainId && e.visible()) {
+                known.add(id);
+                changed.add(e);
+            }
+        }
+        for (long id : known.ids()) {
+            if (Arrays.binarySearch(ids, id) < 0) {
+                known.remove(id);
+                removed.add(id);
+            }
+        }
     }
 }

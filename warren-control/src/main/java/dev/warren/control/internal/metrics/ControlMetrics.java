@@ -23,6 +23,10 @@ public final class ControlMetrics {
     private final Counter admitDenied;
     private final Counter admitUnauthorized;
     private final Counter admitMalformed;
+    private final Timer policyCompileSet;
+    private final Timer policyCompileNodes;
+    private final Counter policyAffectedSet;
+    private final Counter policyAffectedNodes;
 
     public ControlMetrics(IntSupplier nodes) {
         Gauge.builder("warren_control_nodes", nodes::getAsInt).description("registered nodes").register(registry);
@@ -42,10 +46,37 @@ public final class ControlMetrics {
         fullMap = Timer.builder("warren_control_full_map")
                 .description("time to build and encode a stream's full map (peer list and JSON, not sending)")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        policyCompileSet = policyTimer("policy");
+        policyCompileNodes = policyTimer("nodes");
+        policyAffectedSet = policyAffected("policy");
+        policyAffectedNodes = policyAffected("nodes");
         admitAllowed = admit("allow");
         admitDenied = admit("deny");
         admitUnauthorized = admit("unauthorized");
         admitMalformed = admit("malformed");
+    }
+
+    private Timer policyTimer(String cause) {
+        return Timer.builder("warren_control_policy_compile").tag("cause", cause)
+                .description("time to compile a domain's access policy after a policy set (cause=policy) or to"
+                        + " update it after node changes (cause=nodes)")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    private Counter policyAffected(String cause) {
+        return Counter.builder("warren_control_policy_nodes_affected").tag("cause", cause)
+                .description("nodes whose packet filter or peer set a policy compilation changed (each gets a delta)")
+                .register(registry);
+    }
+
+    /**
+     * One policy compilation: {@code cause} "policy" (a policy set) or "nodes" (node changes), its duration and
+     * the number of nodes it sent a new filter or peer set to.
+     */
+    public void policyCompiled(String cause, long nanos, int nodesAffected) {
+        boolean set = "policy".equals(cause);
+        (set ? policyCompileSet : policyCompileNodes).record(Duration.ofNanos(Math.max(0, nanos)));
+        (set ? policyAffectedSet : policyAffectedNodes).increment(nodesAffected);
     }
 
     private Counter admit(String result) {

@@ -8,7 +8,8 @@ package dev.warren.control.internal.state;
  * @param seq    global sequence number of the write that caused it
  * @param domain the node's domain id
  * @param nodeId the node
- * @param flags  {@link #REMOVED}, {@link #FULL}, {@link #ENDPOINTS}, {@link #ONLINE}, {@link #DISCO}
+ * @param flags  {@link #REMOVED}, {@link #FULL}, {@link #ENDPOINTS}, {@link #ONLINE}, {@link #DISCO}, {@link #FILTER},
+ *               {@link #PEERS}
  */
 public record Change(long seq, long domain, long nodeId, int flags) {
     /** The node was deleted. Supersedes everything. */
@@ -21,4 +22,18 @@ public record Change(long seq, long domain, long nodeId, int flags) {
     public static final int ONLINE = 8;
     /** Its disco key or home relay changed (sent as a patch). */
     public static final int DISCO = 16;
+    /**
+     * The node's own packet filter changed (the policy or another node changed). Concerns only the node's own
+     * streams: a change with no flags but this one and {@link #PEERS} goes to them alone.
+     */
+    public static final int FILTER = 32;
+    /**
+     * The set of peers the policy lets the node see changed in ways other changes do not say: after a policy set,
+     * or when the node's own user, tags or addresses changed. Its own streams compare their peer list with the
+     * policy's. (When another node Y changes, only pairs with Y change, and Y's own change tells every stream.)
+     */
+    public static final int PEERS = 64;
+
+    /** Flags that concern only the node's own streams. */
+    public static final int SELF_ONLY = FILTER | PEERS;
 }

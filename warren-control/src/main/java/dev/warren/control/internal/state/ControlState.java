@@ -8,6 +8,7 @@ import dev.warren.control.internal.store.Rows.Contents;
 import dev.warren.control.internal.store.Rows.Counters;
 import dev.warren.control.internal.store.Rows.DomainRow;
 import dev.warren.control.internal.store.Rows.NodeRow;
+import dev.warren.control.internal.store.Rows.PolicyRow;
 import dev.warren.control.internal.store.Rows.UserRow;
 import dev.warren.control.internal.store.Store;
 import dev.warren.control.internal.store.StoreException;
@@ -17,13 +18,22 @@ import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.time.Clock;
 
+import dev.warren.policy.CompiledPolicy;
+import dev.warren.policy.Policy;
+import dev.warren.policy.PolicyCompiler;
+import dev.warren.policy.PolicyException;
+import dev.warren.policy.PolicyNode;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -37,6 +47,13 @@ import java.util.logging.Logger;
  * new snapshot; 4. hand the resulting {@link Change}s, stamped with the next global sequence number, to the
  * {@link ChangeSink} — still under the lock, so a map stream that subscribes under the same lock sees either the
  * snapshot before a change or the change itself, never neither (the lost update of Headscale's per-node channels).
+ *
+ * <p>Access policy: each domain's policy is compiled over its nodes and kept in the snapshot. Every commit compares
+ * the nodes it changes with their previous entries; where the policy compiler's view of a node changed (created,
+ * deleted, user, tags, name), {@link CompiledPolicy#update} recomputes what that affects, and the nodes whose filter
+ * or own peer set changed get {@link Change#FILTER} / {@link Change#PEERS} changes in the same commit. A policy set
+ * ({@link #setPolicy}) parses and runs the policy's tests before taking the lock, then compiles, stores and
+ * publishes like any write.
  *
  * <p>Reads take {@link #snapshot()} and never lock. Online state is in memory only; {@code lastSeen} is stored when a
  * node's last stream closes.
@@ -58,6 +75,15 @@ public final class ControlState {
     private volatile boolean closed;
     // guarded by lock: open map streams per node id
     private final Map<Long, Integer> streams = new HashMap<>();
+    // set once at start-up, before any write
+    private volatile PolicyObserver policyObserver = (what, nanos, affected) -> {
+    };
+
+    /** Told of every policy (re)compilation: what caused it, how long it took, how many nodes it affected. */
+    @FunctionalInterface
+    public interface PolicyObserver {
+        void recompiled(String what, long nanos, int nodesAffected);
+    }
 
     public ControlState(Store store, Clock clock, ControlOptions options) {
         this.store = store;
@@ -82,9 +108,50 @@ public final class ControlState {
             nodes.put(r.id(), NodeEntry.of(r, u == null ? "unknown" : u.login(), false, now.toEpochMilli(), now));
             byKey.put(r.nodeKey(), r.id());
         }
+        Map<Long, String> texts = new HashMap<>();
+        c.policies().forEach(p -> texts.put(p.domainId(), p.text()));
+        Map<Long, List<PolicyNode>> byDomain = new HashMap<>();
+        for (NodeEntry e : nodes.values()) {
+            byDomain.computeIfAbsent(e.domainId(), k -> new ArrayList<>()).add(PolicyNodes.of(e));
+        }
+        Map<Long, CompiledPolicy> policies = new HashMap<>();
+        for (DomainRow d : domains.values()) {
+            policies.put(d.id(), PolicyCompiler.compile(storedPolicy(d, texts.get(d.id())),
+                    byDomain.getOrDefault(d.id(), List.of())));
+        }
         snap = new Snapshot(0, Map.copyOf(domains), Map.copyOf(users), Map.copyOf(keys), Map.copyOf(byHash),
                 NodeTable.of(nodes.values()), BucketMap.copyOf(byKey), c.counters(),
-                Snapshot.Indexes.of(nodes.values()));
+                Snapshot.Indexes.of(nodes.values()), Map.copyOf(policies));
+    }
+
+    /** What a stored policy that no longer parses is replaced with until an admin sets a valid one: deny all. */
+    static final String DENY_ALL_TEXT = """
+            // The stored policy of this domain could not be parsed when the server started (see the server log).
+            // Until an administrator sets a valid one, every node of the domain is denied everything.
+            {"acls": []}
+            """;
+
+    private static Policy storedPolicy(DomainRow d, String text) {
+        if (text == null) {
+            LOG.warning("domain " + d.name() + " has no stored access policy: it gets the allow-all policy");
+            return Policy.allowAll();
+        }
+        try {
+            return Policy.parse(d.name() + ".hujson", text);
+        } catch (PolicyException e) {
+            LOG.severe("the stored access policy of domain " + d.name() + " is invalid; denying all traffic in it"
+                    + " until an administrator sets a valid one:\n" + e.getMessage());
+            try {
+                return Policy.parse(d.name() + ".deny-all.hujson", DENY_ALL_TEXT);
+            } catch (PolicyException impossible) {
+                throw new IllegalStateException("the deny-all policy does not parse", impossible);
+            }
+        }
+    }
+
+    /** Sets the observer of policy compilations (metrics); call before any write. */
+    public void setPolicyObserver(PolicyObserver o) {
+        policyObserver = Objects.requireNonNull(o);
     }
 
     public void setSink(ChangeSink s) {
@@ -130,14 +197,90 @@ public final class ControlState {
 
     private void commitLocked(Snapshot next, List<long[]> nodeChanges) {
         long seq = snap.seq();
-        List<Change> changes = new ArrayList<>(nodeChanges.size());
+        List<long[]> policyChanges = new ArrayList<>();
+        next = policyUpdatesLocked(snap, next, nodeChanges, policyChanges);
+        List<Change> changes = new ArrayList<>(nodeChanges.size() + policyChanges.size());
         for (long[] c : nodeChanges) {
+            changes.add(new Change(++seq, c[0], c[1], (int) c[2]));
+        }
+        for (long[] c : policyChanges) {
             changes.add(new Change(++seq, c[0], c[1], (int) c[2]));
         }
         snap = next.withSeq(seq);
         if (!changes.isEmpty()) {
             sink.publish(snap, changes);
         }
+    }
+
+    /**
+     * {@code next} with the compiled policies updated for the nodes {@code nodeChanges} touched, where the
+     * compiler's view of them changed; adds the FILTER/PEERS changes of the affected nodes to {@code out}.
+     */
+    private Snapshot policyUpdatesLocked(Snapshot before, Snapshot next, List<long[]> nodeChanges, List<long[]> out) {
+        Map<Long, Map<Long, PolicyNode>> upserted = null;
+        Map<Long, Set<Long>> removed = null;
+        for (long[] c : nodeChanges) {
+            long id = c[1];
+            NodeEntry a = before.nodes().get(id);
+            NodeEntry b = next.nodes().get(id);
+            if (!PolicyNodes.differ(a, b)) {
+                continue;
+            }
+            if (upserted == null) {
+                upserted = new LinkedHashMap<>();
+                removed = new LinkedHashMap<>();
+            }
+            if (b == null) {
+                removed.computeIfAbsent(c[0], k -> new HashSet<>()).add(id);
+            } else {
+                upserted.computeIfAbsent(c[0], k -> new LinkedHashMap<>()).put(id, PolicyNodes.of(b));
+            }
+        }
+        if (upserted == null) {
+            return next;
+        }
+        Set<Long> domains = new HashSet<>(upserted.keySet());
+        domains.addAll(removed.keySet());
+        for (long d : domains) {
+            CompiledPolicy p = next.policy(d);
+            if (p == null) {
+                continue; // cannot happen: every node's domain exists and has a policy
+            }
+            Map<Long, PolicyNode> up = upserted.getOrDefault(d, Map.of());
+            Set<Long> rm = removed.getOrDefault(d, Set.of());
+            long t0 = clock.nanoTime();
+            CompiledPolicy.Update u = p.update(up.values(), rm);
+            next = next.withPolicy(d, u.next());
+            int affected = addPolicyChanges(next, d, u, up.keySet(), out);
+            policyObserver.recompiled("nodes", clock.nanoTime() - t0, affected);
+        }
+        return next;
+    }
+
+    /**
+     * Adds to {@code out} a FILTER change for every node of {@code u.filterChanged()} and a PEERS change for every
+     * node of {@code u.peersChanged()} that {@code peersOf} admits (null: all), skipping nodes no longer in
+     * {@code next}; returns how many nodes got one.
+     */
+    private static int addPolicyChanges(Snapshot next, long domain, CompiledPolicy.Update u, Set<Long> peersOf,
+                                        List<long[]> out) {
+        Set<Long> ids = new java.util.TreeSet<>(u.filterChanged());
+        for (long id : u.peersChanged()) {
+            if (peersOf == null || peersOf.contains(id)) {
+                ids.add(id);
+            }
+        }
+        int n = 0;
+        for (long id : ids) {
+            if (!next.nodes().containsKey(id)) {
+                continue;
+            }
+            int flags = (u.filterChanged().contains(id) ? Change.FILTER : 0)
+                    | (u.peersChanged().contains(id) && (peersOf == null || peersOf.contains(id)) ? Change.PEERS : 0);
+            out.add(new long[]{domain, id, flags});
+            n++;
+        }
+        return n;
     }
 
     private static long[] change(NodeEntry e, int flags) {
@@ -159,9 +302,10 @@ public final class ControlState {
             }
             Counters c = s.counters();
             DomainRow d = new DomainRow(c.domainId(), name, requireApproval, now());
-            store.insertDomain(d);
+            Policy allowAll = Policy.allowAll();
+            store.insertDomain(d, new PolicyRow(d.id(), allowAll.text(), d.created()));
             commitLocked(s.withDomain(d, new Counters(c.domainId() + 1, c.userId(), c.authKeyId(), c.nodeId(),
-                    c.addressIndex())), List.of());
+                    c.addressIndex())).withPolicy(d.id(), PolicyCompiler.compile(allowAll, List.of())), List.of());
             return d;
         } finally {
             lock.unlock();
@@ -303,6 +447,97 @@ public final class ControlState {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- access policy
+
+    /** Longest policy text accepted (a policy for 10,000 nodes and 1,000 rules is well under this). */
+    public static final int MAX_POLICY_CHARS = 4 * 1024 * 1024;
+
+    /** What a policy set did: the domain, how many nodes' filter and peer set changed, how long compiling took. */
+    public record PolicySet(String domain, int filtersChanged, int peersChanged, long compileNanos) {
+    }
+
+    /** The policy text of domain {@code domain}, as it was set. */
+    public String policyText(String domain) {
+        Snapshot s = snap;
+        DomainRow d = requireDomainLocked(s, domain);
+        return s.policy(d.id()).policy().text();
+    }
+
+    /**
+     * Replaces the access policy of {@code domain} with {@code text} (errors are reported against {@code fileName}):
+     * 1. parse and validate it and run its tests, without the lock — any error is a 400 {@link ControlException}
+     * whose details give each error's position, and nothing changes; 2. under the lock, compile it over the domain's
+     * nodes ({@link CompiledPolicy#withPolicy}), store it, publish the snapshot and a FILTER/PEERS change for each
+     * node whose filter or peers changed.
+     */
+    public PolicySet setPolicy(String domain, String fileName, String text) {
+        if (text == null || text.isBlank()) {
+            throw ControlException.badRequest("policy", "the policy text is empty");
+        }
+        if (text.length() > MAX_POLICY_CHARS) {
+            throw new ControlException(413, "policy_too_large", "policy", "the policy has " + text.length()
+                    + " characters; at most " + MAX_POLICY_CHARS + " are accepted");
+        }
+        String file = fileName == null || fileName.isBlank() ? "policy.hujson" : fileName;
+        if (snap.domainByName(domain) == null) {
+            requireDomainLocked(snap, domain); // 404 before the work of parsing
+        }
+        Policy p;
+        try {
+            p = Policy.parse(file, text);
+        } catch (PolicyException e) {
+            throw rejected("invalid_policy", e);
+        }
+        dev.warren.policy.PolicyTests.TestReport report = dev.warren.policy.PolicyTests.run(p);
+        if (!report.passed()) {
+            List<ControlException.ErrorDetail> details = report.failures().stream()
+                    .map(f -> new ControlException.ErrorDetail(f.file(), f.line(), f.column(), f.message(), null))
+                    .toList();
+            throw new ControlException(400, "policy_tests_failed", "policy", details.size() + " of the policy's"
+                    + " tests failed; the previous policy stays: " + details.getFirst().format(), details);
+        }
+        lock.lock();
+        try {
+            Snapshot s = snap;
+            DomainRow d = requireDomainLocked(s, domain);
+            long t0 = clock.nanoTime();
+            CompiledPolicy.Update u = s.policy(d.id()).withPolicy(p);
+            long nanos = clock.nanoTime() - t0;
+            store.savePolicy(new PolicyRow(d.id(), text, now()));
+            List<long[]> changes = new ArrayList<>();
+            int affected = addPolicyChanges(s.withPolicy(d.id(), u.next()), d.id(), u, null, changes);
+            commitLocked(s.withPolicy(d.id(), u.next()), changes);
+            policyObserver.recompiled("policy", nanos, affected);
+            return new PolicySet(d.name(), u.filterChanged().size(), u.peersChanged().size(), nanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Traces a packet through domain {@code domain}'s policy: from {@code src} (node name, user login, tag or IP)
+     * to {@code dst} (node name or IP) port {@code port} over {@code proto} (name or number; null = tcp).
+     */
+    public dev.warren.policy.PolicyTracer.Trace trace(String domain, String src, String dst, int port, String proto) {
+        Snapshot s = snap;
+        DomainRow d = requireDomainLocked(s, domain);
+        try {
+            return dev.warren.policy.PolicyTracer.trace(s.policy(d.id()), PolicyNodes.ofDomain(s, d.id()), src, dst,
+                    port, proto);
+        } catch (PolicyException e) {
+            throw rejected("invalid_trace", e);
+        }
+    }
+
+    private static ControlException rejected(String code, PolicyException e) {
+        List<ControlException.ErrorDetail> details = e.errors().stream()
+                .map(x -> new ControlException.ErrorDetail(x.file(), x.line(), x.column(), x.message(), x.hint()))
+                .toList();
+        String first = details.isEmpty() ? e.getMessage() : details.getFirst().format();
+        return new ControlException(400, code, "policy", (details.size() > 1 ? details.size() + " errors, the first: "
+                : "") + first, details);
     }
 
     // ---------------------------------------------------------------- registration

@@ -4,6 +4,7 @@ import dev.warren.control.internal.store.Rows.AuthKeyRow;
 import dev.warren.control.internal.store.Rows.Counters;
 import dev.warren.control.internal.store.Rows.DomainRow;
 import dev.warren.control.internal.store.Rows.UserRow;
+import dev.warren.policy.CompiledPolicy;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
 
@@ -18,12 +19,18 @@ import java.util.Set;
  * of the {@link NodeTable} and its index (O(nodes / 256 + 256)) and one bucket of each {@link BucketMap} index
  * (node key; machine and name per domain), so a registration no longer scans or copies every node.
  *
+ * <p>The access policy of each domain, compiled over the domain's nodes, lives beside them in {@code policies}: the
+ * writer updates it in the same step as the nodes ({@link CompiledPolicy#update} for node changes), so a reader
+ * never sees a node the policy does not know of.
+ *
  * <p>Invariants: {@code nodeByKey} maps exactly the node keys of {@code nodes}; every node's domain and user exist;
- * {@code counters} are above every id and address index in use.
+ * {@code counters} are above every id and address index in use; every domain has a compiled policy whose nodes are
+ * exactly the domain's nodes, with the attributes {@link PolicyNodes#of} gives them.
  */
 public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow> users,
                        Map<Long, AuthKeyRow> authKeys, Map<String, Long> authKeyByHash, Map<Long, NodeEntry> nodes,
-                       Map<NodeKey, Long> nodeByKey, Counters counters, Indexes indexes) {
+                       Map<NodeKey, Long> nodeByKey, Counters counters, Indexes indexes,
+                       Map<Long, CompiledPolicy> policies) {
 
     /** A machine in a domain, a key of {@link Indexes#byMachine}. */
     record MachineIn(long domain, MachineKey machine) {
@@ -163,19 +170,34 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
     }
 
     Snapshot withSeq(long newSeq) {
-        return new Snapshot(newSeq, domains, users, authKeys, authKeyByHash, nodes, nodeByKey, counters, indexes);
+        return new Snapshot(newSeq, domains, users, authKeys, authKeyByHash, nodes, nodeByKey, counters, indexes,
+                policies);
+    }
+
+    /** The compiled access policy of domain {@code domainId} (every domain has one). */
+    public CompiledPolicy policy(long domainId) {
+        return policies.get(domainId);
+    }
+
+    Snapshot withPolicy(long domainId, CompiledPolicy p) {
+        Map<Long, CompiledPolicy> m = new HashMap<>(policies);
+        m.put(domainId, p);
+        return new Snapshot(seq, domains, users, authKeys, authKeyByHash, nodes, nodeByKey, counters, indexes,
+                Map.copyOf(m));
     }
 
     Snapshot withDomain(DomainRow d, Counters c) {
         Map<Long, DomainRow> m = new HashMap<>(domains);
         m.put(d.id(), d);
-        return new Snapshot(seq, Map.copyOf(m), users, authKeys, authKeyByHash, nodes, nodeByKey, c, indexes);
+        return new Snapshot(seq, Map.copyOf(m), users, authKeys, authKeyByHash, nodes, nodeByKey, c, indexes,
+                policies);
     }
 
     Snapshot withUser(UserRow u, Counters c) {
         Map<Long, UserRow> m = new HashMap<>(users);
         m.put(u.id(), u);
-        return new Snapshot(seq, domains, Map.copyOf(m), authKeys, authKeyByHash, nodes, nodeByKey, c, indexes);
+        return new Snapshot(seq, domains, Map.copyOf(m), authKeys, authKeyByHash, nodes, nodeByKey, c, indexes,
+                policies);
     }
 
     Snapshot withAuthKey(AuthKeyRow k, Counters c) {
@@ -183,7 +205,8 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
         m.put(k.id(), k);
         Map<String, Long> h = new HashMap<>(authKeyByHash);
         h.put(k.keyHash(), k.id());
-        return new Snapshot(seq, domains, users, Map.copyOf(m), Map.copyOf(h), nodes, nodeByKey, c, indexes);
+        return new Snapshot(seq, domains, users, Map.copyOf(m), Map.copyOf(h), nodes, nodeByKey, c, indexes,
+                policies);
     }
 
     Snapshot withNode(NodeEntry e, Counters c) {
@@ -196,7 +219,7 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
             byKey = byKey.with(e.row().nodeKey(), e.id());
         }
         return new Snapshot(seq, domains, users, authKeys, authKeyByHash, table().with(e), byKey, c,
-                indexes.with(old, e));
+                indexes.with(old, e), policies);
     }
 
     Snapshot withoutNode(long id) {
@@ -205,7 +228,7 @@ public record Snapshot(long seq, Map<Long, DomainRow> domains, Map<Long, UserRow
             return this;
         }
         return new Snapshot(seq, domains, users, authKeys, authKeyByHash, table().without(id),
-                keys().without(old.row().nodeKey()), counters, indexes.with(old, null));
+                keys().without(old.row().nodeKey()), counters, indexes.with(old, null), policies);
     }
 
     private NodeTable table() {

@@ -6,6 +6,7 @@ import dev.warren.control.internal.store.Rows.Contents;
 import dev.warren.control.internal.store.Rows.Counters;
 import dev.warren.control.internal.store.Rows.DomainRow;
 import dev.warren.control.internal.store.Rows.NodeRow;
+import dev.warren.control.internal.store.Rows.PolicyRow;
 import dev.warren.control.internal.store.Rows.UserRow;
 import dev.warren.wire.control.ControlJson;
 import dev.warren.wire.control.Hostinfo;
@@ -116,6 +117,14 @@ public final class JdbcStore implements Store {
                             rs.getBoolean(14), rs.getBoolean(15), rs.getBoolean(16), authKeyId));
                 }
             }
+            List<PolicyRow> policies = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT domain_id, text, updated_at FROM policies ORDER BY domain_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    policies.add(new PolicyRow(rs.getLong(1), rs.getString(2), ms(rs.getLong(3))));
+                }
+            }
             Map<String, Long> c = new HashMap<>();
             try (PreparedStatement ps = conn.prepareStatement("SELECT name, value FROM counters");
                  ResultSet rs = ps.executeQuery()) {
@@ -127,12 +136,15 @@ public final class JdbcStore implements Store {
                     c.getOrDefault("auth_key_id", 1L), c.getOrDefault("node_id", 1L),
                     c.getOrDefault("address_index", 1L));
             return new Contents(List.copyOf(domains), List.copyOf(users), List.copyOf(keys), List.copyOf(nodes),
-                    counters);
+                    counters, List.copyOf(policies));
         });
     }
 
     @Override
-    public void insertDomain(DomainRow d) {
+    public void insertDomain(DomainRow d, PolicyRow policy) {
+        if (policy.domainId() != d.id()) {
+            throw new StoreException("the policy of domain " + d.id() + " names domain " + policy.domainId(), null);
+        }
         tx("insert domain '" + d.name() + "'", () -> {
             try (PreparedStatement ps = conn.prepareStatement(
                     "INSERT INTO domains (id, name, require_approval, created_at) VALUES (?, ?, ?, ?)")) {
@@ -142,7 +154,36 @@ public final class JdbcStore implements Store {
                 ps.setLong(4, d.created().toEpochMilli());
                 ps.executeUpdate();
             }
+            insertPolicyInTx(policy);
             advance("domain_id", d.id() + 1);
+            return null;
+        });
+    }
+
+    private void insertPolicyInTx(PolicyRow p) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "INSERT INTO policies (domain_id, text, updated_at) VALUES (?, ?, ?)")) {
+            ps.setLong(1, p.domainId());
+            ps.setString(2, p.text());
+            ps.setLong(3, p.updated().toEpochMilli());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void savePolicy(PolicyRow p) {
+        tx("save the policy of domain " + p.domainId(), () -> {
+            int rows;
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "UPDATE policies SET text = ?, updated_at = ? WHERE domain_id = ?")) {
+                ps.setString(1, p.text());
+                ps.setLong(2, p.updated().toEpochMilli());
+                ps.setLong(3, p.domainId());
+                rows = ps.executeUpdate();
+            }
+            if (rows == 0) {
+                insertPolicyInTx(p); // a domain without a policy row (none after the migration; the FK checks it)
+            }
             return null;
         });
     }

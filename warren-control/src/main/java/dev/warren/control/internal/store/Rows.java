@@ -102,9 +102,13 @@ public final class Rows {
         }
     }
 
+    /** The access policy of a domain: its HuJSON text as the admin set it, and when. */
+    public record PolicyRow(long domainId, String text, Instant updated) {
+    }
+
     /** Everything the store holds, read once at start-up. */
     public record Contents(List<DomainRow> domains, List<UserRow> users, List<AuthKeyRow> authKeys,
-                           List<NodeRow> nodes, Counters counters) {
+                           List<NodeRow> nodes, Counters counters, List<PolicyRow> policies) {
     }
 
     /** The next value of each counter. */

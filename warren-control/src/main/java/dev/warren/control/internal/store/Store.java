@@ -4,6 +4,7 @@ import dev.warren.control.internal.store.Rows.AuthKeyRow;
 import dev.warren.control.internal.store.Rows.Contents;
 import dev.warren.control.internal.store.Rows.DomainRow;
 import dev.warren.control.internal.store.Rows.NodeRow;
+import dev.warren.control.internal.store.Rows.PolicyRow;
 import dev.warren.control.internal.store.Rows.UserRow;
 
 /**
@@ -17,7 +18,11 @@ import dev.warren.control.internal.store.Rows.UserRow;
 public interface Store extends AutoCloseable {
     Contents load();
 
-    void insertDomain(DomainRow d);
+    /** Inserts domain {@code d} and its first access policy {@code policy} in one transaction. */
+    void insertDomain(DomainRow d, PolicyRow policy);
+
+    /** Replaces the access policy of domain {@code p.domainId()} (which must exist). */
+    void savePolicy(PolicyRow p);
 
     void insertUser(UserRow u);
 

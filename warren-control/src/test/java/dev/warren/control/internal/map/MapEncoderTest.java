@@ -9,6 +9,9 @@ import dev.warren.wire.control.MapResponse;
 import dev.warren.wire.control.Node;
 import dev.warren.wire.control.PeerPatch;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.filter.FilterRule;
+import dev.warren.wire.filter.PortRange;
+import dev.warren.wire.net.IpPrefix;
 import dev.warren.wire.key.DiscoKey;
 import dev.warren.wire.key.MachineKey;
 import dev.warren.wire.key.NodeKey;
@@ -29,6 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MapEncoderTest {
     static final Instant NOW = Instant.parse("2026-12-04T20:00:00.123Z");
     static final Random R = new Random(7);
+    /** A filter whose origin looks like the placeholders the encoder searches for: it must not confuse it. */
+    static final List<FilterRule> FILTER = List.of(
+            new FilterRule("acls[0] \"peers\":[] \"peersChanged\":[]", List.of(IpPrefix.parse("100.64.0.0/10")),
+                    List.of(6), List.of(new PortRange(IpPrefix.parse("100.64.0.1/32"), 22, 22))),
+            new FilterRule("acls[1]", List.of(IpPrefix.parse("fd7a:115c:a1e0::/48")), List.of(),
+                    List.of(PortRange.all(IpPrefix.parse("fd7a:115c:a1e0::1/128")))));
 
     /** A relay map whose text holds the splice placeholders, to prove the search cannot be fooled by it. */
     static final RelayMap RELAYS = new RelayMap(List.of(new RelayMap.RelayRegion(1, "fra", "\"peers\":[] \"peersChangedPatch\":[]",
@@ -55,14 +64,16 @@ class MapEncoderTest {
             peers.add(entry(i, i == 3 ? "q\"peers\":[]" : "h" + i, i % 2 == 0));
         }
         ControlSettings settings = new ControlSettings("corp", 50, 25);
-        byte[] spliced = MapEncoder.full("h1", 1, self, peers, settings, RELAYS, NOW);
-        MapResponse expected = MapResponse.full("h1", 1, self.wire(), peers.stream().map(NodeEntry::wire).toList(),
-                settings, RELAYS, NOW);
-        assertArrayEquals(ControlJson.encode(expected), spliced, new String(spliced, StandardCharsets.UTF_8));
-        assertEquals(expected, ControlJson.decode(spliced));
-        byte[] empty = MapEncoder.full("h1", 1, self, List.of(), settings, RELAYS, NOW);
-        assertEquals(MapResponse.full("h1", 1, self.wire(), List.of(), settings, RELAYS, NOW),
-                ControlJson.decode(empty));
+        for (List<FilterRule> filter : java.util.Arrays.asList(null, List.<FilterRule>of(), FILTER)) {
+            byte[] spliced = MapEncoder.full("h1", 1, self, peers, settings, RELAYS, filter, NOW);
+            MapResponse expected = MapResponse.full("h1", 1, self.wire(),
+                    peers.stream().map(NodeEntry::wire).toList(), settings, RELAYS, filter, NOW);
+            assertArrayEquals(ControlJson.encode(expected), spliced, new String(spliced, StandardCharsets.UTF_8));
+            assertEquals(expected, ControlJson.decode(spliced));
+            byte[] empty = MapEncoder.full("h1", 1, self, List.of(), settings, RELAYS, filter, NOW);
+            assertEquals(MapResponse.full("h1", 1, self.wire(), List.of(), settings, RELAYS, filter, NOW),
+                    ControlJson.decode(empty));
+        }
     }
 
     @Test
@@ -78,21 +89,21 @@ class MapEncoderTest {
                 List<NodeEntry> peers = new ArrayList<>(all);
                 peers.remove(self);
                 java.util.Collections.reverse(peers); // any order in, id order out
-                byte[] env = MapEncoder.fullEnvelope("h", 1, self, settings, RELAYS, NOW);
+                byte[] env = MapEncoder.fullEnvelope("h", 1, self, settings, RELAYS, FILTER, NOW);
                 byte[] z = deflater.full(env, self, peers);
                 assertEquals(ControlJson.DEFLATED, z[0]);
                 MapResponse m = (MapResponse) ControlJson.decode(z);
                 List<Node> sorted = peers.stream().sorted(java.util.Comparator.comparingLong(NodeEntry::id))
                         .map(NodeEntry::wire).toList();
-                assertEquals(MapResponse.full("h", 1, self.wire(), sorted, settings, RELAYS, NOW), m);
+                assertEquals(MapResponse.full("h", 1, self.wire(), sorted, settings, RELAYS, FILTER, NOW), m);
                 assertTrue(z.length * 3 < MapEncoder.full(env, peers).length, "compresses: " + z.length);
             }
             all.set(100, entry(101, "changed" + round, true)); // invalidates one group
         }
         NodeEntry alone = all.get(5);
         assertEquals(MapResponse.full("h", 1, alone.wire(), List.of(), settings, RELAYS, NOW), ControlJson.decode(
-                deflater.full(MapEncoder.fullEnvelope("h", 1, alone, settings, RELAYS, NOW), alone, List.of())));
-        byte[] delta = MapEncoder.delta("h", 2, null, all.subList(0, 10), List.of(), List.of(), null, NOW);
+                deflater.full(MapEncoder.fullEnvelope("h", 1, alone, settings, RELAYS, null, NOW), alone, List.of())));
+        byte[] delta = MapEncoder.delta("h", 2, null, all.subList(0, 10), List.of(), List.of(), null, FILTER, NOW);
         assertEquals(ControlJson.decode(delta), ControlJson.decode(deflater.whole(delta)));
     }
 
@@ -103,7 +114,7 @@ class MapEncoderTest {
         NodeEntry c = entry(4, "c", true);
         NodeEntry d = entry(7, "d", true); // has a disco key and home relay 3
         Node self = entry(1, "self", true).wire();
-        for (int shape = 0; shape < 32; shape++) {
+        for (int shape = 0; shape < 64; shape++) {
             List<NodeEntry> changed = (shape & 1) != 0 ? List.of(a, b) : List.of();
             List<Long> removed = (shape & 2) != 0 ? List.of(9L, 10L) : List.of();
             List<MapEncoder.Patch> patches = (shape & 4) != 0
@@ -112,14 +123,15 @@ class MapEncoderTest {
                     : List.of();
             Node me = (shape & 8) != 0 ? self : null;
             RelayMap relays = (shape & 16) != 0 ? RELAYS : null;
-            byte[] spliced = MapEncoder.delta("h", 7, me, changed, removed, patches, relays, NOW);
+            List<FilterRule> filter = (shape & 32) != 0 ? FILTER : null;
+            byte[] spliced = MapEncoder.delta("h", 7, me, changed, removed, patches, relays, filter, NOW);
             List<PeerPatch> pp = patches.stream().map(p -> new PeerPatch(p.entry().id(),
                     p.endpoints() ? p.entry().row().endpoints() : null, p.online() ? p.entry().online() : null,
                     p.online() ? p.entry().row().lastSeen() : null, null, null,
                     p.disco() ? p.entry().discoKey() : null, p.disco() ? p.entry().homeRelay() : null)).toList();
             MapResponse expected = new MapResponse("h", 7, false, me, null,
                     changed.isEmpty() ? null : changed.stream().map(NodeEntry::wire).toList(),
-                    removed.isEmpty() ? null : removed, pp.isEmpty() ? null : pp, null, NOW, relays);
+                    removed.isEmpty() ? null : removed, pp.isEmpty() ? null : pp, null, NOW, relays, filter);
             assertArrayEquals(ControlJson.encode(expected), spliced, "shape " + shape);
             assertEquals(expected, ControlJson.decode(spliced), "shape " + shape);
         }

@@ -52,9 +52,15 @@ class StoreFirstTest {
         }
 
         @Override
-        public void insertDomain(Rows.DomainRow d) {
+        public void insertDomain(Rows.DomainRow d, Rows.PolicyRow policy) {
             check();
-            inner.insertDomain(d);
+            inner.insertDomain(d, policy);
+        }
+
+        @Override
+        public void savePolicy(Rows.PolicyRow p) {
+            check();
+            inner.savePolicy(p);
         }
 
         @Override

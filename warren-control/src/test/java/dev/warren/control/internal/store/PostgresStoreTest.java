@@ -38,6 +38,33 @@ class PostgresStoreTest extends StoreContract {
         return Databases.open(Databases.resolve(url + sep + "currentSchema=" + schema, null));
     }
 
+    @org.junit.jupiter.api.Test
+    void domainsThatExistAtThePolicyMigrationGetTheAllowAllPolicy() throws Exception {
+        String sep = url.contains("?") ? "&" : "?";
+        String old = url + sep + "currentSchema=" + schema + "_old";
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema + "_old");
+        }
+        try {
+            org.flywaydb.core.Flyway.configure(getClass().getClassLoader()).dataSource(old, null, null)
+                    .locations("classpath:db/migration").target("202612041930").load().migrate();
+            try (Connection c = DriverManager.getConnection(old); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO domains (id, name, require_approval, created_at) VALUES (4, 'corp', FALSE, 7)");
+            }
+            try (Store migrated = Databases.open(Databases.resolve(old, null))) {
+                java.util.List<Rows.PolicyRow> p = migrated.load().policies();
+                org.junit.jupiter.api.Assertions.assertEquals(1, p.size());
+                org.junit.jupiter.api.Assertions.assertEquals(4, p.getFirst().domainId());
+                org.junit.jupiter.api.Assertions.assertTrue(p.getFirst().text()
+                        .contains("{\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"*:*\"]}"));
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA " + schema + "_old CASCADE");
+            }
+        }
+    }
+
     @Override
     void tearDown() {
         super.tearDown();

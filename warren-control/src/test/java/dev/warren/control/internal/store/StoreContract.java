@@ -4,6 +4,7 @@ import dev.warren.control.internal.store.Rows.AuthKeyRow;
 import dev.warren.control.internal.store.Rows.Contents;
 import dev.warren.control.internal.store.Rows.DomainRow;
 import dev.warren.control.internal.store.Rows.NodeRow;
+import dev.warren.control.internal.store.Rows.PolicyRow;
 import dev.warren.control.internal.store.Rows.UserRow;
 import dev.warren.wire.control.Hostinfo;
 import dev.warren.wire.key.MachineKey;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 abstract class StoreContract {
     Store store;
     static final Instant T0 = Instant.ofEpochMilli(1_700_000_000_123L);
+    static final String POLICY = "// allow all\n{\"acls\": [{\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"*:*\"]},],}\n";
 
     abstract Store open() throws Exception;
 
@@ -54,7 +56,7 @@ abstract class StoreContract {
     }
 
     void seed() {
-        store.insertDomain(new DomainRow(1, "corp", true, T0));
+        store.insertDomain(new DomainRow(1, "corp", true, T0), new PolicyRow(1, POLICY, T0));
         store.insertUser(new UserRow(1, 1, "admin@corp", T0));
         store.insertAuthKey(new AuthKeyRow(1, 1, 1, "a".repeat(64), "wkey-1234", true, false, true,
                 List.of("tag:x"), T0, T0.plusSeconds(60), null));
@@ -105,7 +107,8 @@ abstract class StoreContract {
     @Test
     void uniqueConstraintsRejectAndChangeNothing() {
         seed();
-        assertThrows(StoreException.class, () -> store.insertDomain(new DomainRow(2, "corp", false, T0)));
+        assertThrows(StoreException.class, () -> store.insertDomain(new DomainRow(2, "corp", false, T0),
+                new PolicyRow(2, POLICY, T0)));
         store.insertNode(node(1, 1, 1, 1, "a", 1));
         assertThrows(StoreException.class, () -> store.insertNode(node(2, 1, 1, 2, "a", 2)), "name per domain");
         assertThrows(StoreException.class, () -> store.insertNode(node(3, 1, 1, 3, "c", 1)), "address index");
@@ -141,5 +144,27 @@ abstract class StoreContract {
         assertNull(back.hostinfo());
         assertNull(back.authKeyId());
         assertEquals(n, back);
+    }
+
+    @Test
+    void policiesRoundTripAndAreReplacedInPlace() throws Exception {
+        seed();
+        assertEquals(List.of(new PolicyRow(1, POLICY, T0)), store.load().policies());
+        String text = "{\n  // ünïcode and 'quotes' survive\n  \"acls\": [],\n}\n";
+        store.savePolicy(new PolicyRow(1, text, T0.plusSeconds(5)));
+        assertEquals(List.of(new PolicyRow(1, text, T0.plusSeconds(5))), store.load().policies());
+        store.close();
+        store = reopen();
+        assertEquals(List.of(new PolicyRow(1, text, T0.plusSeconds(5))), store.load().policies(),
+                "survives a restart");
+    }
+
+    @Test
+    void aPolicyNeedsItsDomain() {
+        assertThrows(StoreException.class, () -> store.savePolicy(new PolicyRow(9, POLICY, T0)));
+        assertThrows(StoreException.class, () -> store.insertDomain(new DomainRow(1, "corp", true, T0),
+                new PolicyRow(2, POLICY, T0)));
+        assertEquals(List.of(), store.load().policies());
+        assertEquals(List.of(), store.load().domains(), "the domain insert was rolled back with its policy");
     }
 }

@@ -1,0 +1,122 @@
+package dev.warren.policy;
+
+import java.util.Arrays;
+
+/**
+ * Immutable bit rows in chunks of 512 bits ({@code long[8]}; a null chunk is all zero, and an all-zero chunk is
+ * always stored as null). Writing a bit returns a new row that shares every other chunk, so flipping one node's
+ * bit in thousands of peer rows copies a few hundred bytes per row instead of the whole row: the peer matrix of a
+ * large, densely connected domain changes that way on every node update.
+ */
+final class ChunkedBits {
+    private static final int SHIFT = 9;
+    private static final int WORDS = 8;
+    static final long[][] EMPTY = new long[0][];
+
+    private ChunkedBits() {
+    }
+
+    /** A chunked copy of a flat row. */
+    static long[][] of(long[] flat) {
+        int chunks = (flat.length + WORDS - 1) / WORDS;
+        long[][] out = new long[chunks][];
+        int last = -1;
+        for (int c = 0; c < chunks; c++) {
+            long[] ch = Arrays.copyOfRange(flat, c * WORDS, c * WORDS + WORDS);
+            if (!zero(ch)) {
+                out[c] = ch;
+                last = c;
+            }
+        }
+        return last < 0 ? EMPTY : last + 1 == chunks ? out : Arrays.copyOf(out, last + 1);
+    }
+
+    static boolean get(long[][] row, int i) {
+        int c = i >>> SHIFT;
+        if (c >= row.length) {
+            return false;
+        }
+        long[] ch = row[c];
+        return ch != null && (ch[(i >>> 6) & (WORDS - 1)] & (1L << i)) != 0;
+    }
+
+    /** The row with bit i set to v (the same row when it already is). */
+    static long[][] with(long[][] row, int i, boolean v) {
+        if (get(row, i) == v) {
+            return row;
+        }
+        int c = i >>> SHIFT;
+        long[][] r = Arrays.copyOf(row, Math.max(row.length, c + 1));
+        long[] ch = r[c] == null ? new long[WORDS] : r[c].clone();
+        int w = (i >>> 6) & (WORDS - 1);
+        if (v) {
+            ch[w] |= 1L << i;
+        } else {
+            ch[w] &= ~(1L << i);
+        }
+        r[c] = zero(ch) ? null : ch;
+        return r;
+    }
+
+    /** The next set bit at or after {@code from}, or -1. */
+    static int next(long[][] row, int from) {
+        for (int c = from >>> SHIFT; c < row.length; c++) {
+            long[] ch = row[c];
+            if (ch == null) {
+                continue;
+            }
+            int startWord = c == from >>> SHIFT ? (from >>> 6) & (WORDS - 1) : 0;
+            for (int w = startWord; w < WORDS; w++) {
+                long word = ch[w];
+                int base = (c << SHIFT) + (w << 6);
+                if (base + 63 < from) {
+                    continue;
+                }
+                if (base < from) {
+                    word &= -1L << (from - base);
+                }
+                if (word != 0) {
+                    return base + Long.numberOfTrailingZeros(word);
+                }
+            }
+        }
+        return -1;
+    }
+
+    static int cardinality(long[][] row) {
+        int n = 0;
+        for (long[] ch : row) {
+            if (ch != null) {
+                for (long w : ch) {
+                    n += Long.bitCount(w);
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Content equality (shared chunks compare by identity). */
+    static boolean same(long[][] a, long[][] b) {
+        if (a == b) {
+            return true;
+        }
+        int n = Math.max(a.length, b.length);
+        for (int c = 0; c < n; c++) {
+            long[] x = c < a.length ? a[c] : null;
+            long[] y = c < b.length ? b[c] : null;
+            if (x != y && (x == null || y == null || !Arrays.equals(x, y))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean zero(long[] ch) {
+        for (long w : ch) {
+            if (w != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
