@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiPredicate;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -21,12 +22,18 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * 1. a LAN namespace with a bridge; in its own namespace `warren relay serve` at 10.77.0.1:8443 (STUN 3478) and
  *    the control server at 10.77.0.1:8080 (SQLite state) with a relay map naming that relay (region "lan")
- * 2. `warren control domain create demo`, `warren control authkey create --domain demo --reusable`
- * 3. three devices (alpha, bravo, charlie), each a namespace on the LAN running `warren node` (magicsock)
+ * 2. `warren control domain create demo`, two pre-auth keys of user you@demo: one for devices, one that tags its
+ *    node tag:server
+ * 3. three devices (alpha and bravo: yours; charlie: tag:server), each a namespace on the LAN running `warren node`
  * 4. `warren up --login-server … --auth-key …` on each; wait until every node sees the other two
- * 5. `warren status` of alpha; a ping matrix over Warren's IPv4 and IPv6 addresses (kernel ping through each TUN);
- *    `warren status` again once alpha's paths are direct (PATH column), `warren netcheck` on alpha
- * 6. stay up until Ctrl-C (or exit with --once, status 1 if a pair cannot reach another or a path never went
+ * 5. `warren status` of alpha; a ping matrix over Warren's IPv4 and IPv6 addresses (kernel ping through each TUN)
+ *    under the new domain's allow-all policy; `warren status` again once alpha's paths are direct (PATH column),
+ *    `warren netcheck` on alpha
+ * 6. access policy: `warren control policy set` of a policy under which your devices reach each other and the
+ *    server only on TCP 22; the ping matrix again (charlie now reaches nobody; ICMP to charlie follows its allowed
+ *    port, as in Tailscale), `warren policy trace` of an allowed and a denied connection, `warren filter` on alpha
+ *    (charlie's dropped pings)
+ * 7. stay up until Ctrl-C (or exit with --once, status 1 if a matrix is not as expected or a path never went
  *    direct); remove everything
  * </pre>
  *
@@ -37,10 +44,28 @@ import java.util.concurrent.CountDownLatch;
         description = {"Show a Warren network at work in network namespaces (needs root).",
                 "Starts a relay and a control server, creates a domain and a pre-auth key, starts three nodes on a",
                 "simulated LAN, logs them in, prints the status table (PATH: direct or through the relay), a ping",
-                "matrix over Warren's IPv4 and IPv6 addresses and a netcheck, and removes everything on Ctrl-C."},
+                "matrix over Warren's IPv4 and IPv6 addresses and a netcheck, then sets an access policy and shows",
+                "what it allows and denies; removes everything on Ctrl-C."},
         mixinStandardHelpOptions = true, versionProvider = Version.class)
 final class DemoCommand implements Callable<Integer> {
     private static final List<String> NAMES = List.of("alpha", "bravo", "charlie");
+    private static final String USER = "you@demo";
+    private static final String SERVER_TAG = "tag:server";
+    /** The policy the demo sets: the user's devices reach each other; the tagged server only on SSH. */
+    static final String POLICY = """
+            // The demo's access policy: your devices reach each other on anything; the server only on SSH.
+            {
+              "tagOwners": {"tag:server": ["you@demo"]},
+              "acls": [
+                {"action": "accept", "src": ["autogroup:member"], "dst": ["autogroup:member:*"]},
+                {"action": "accept", "src": ["you@demo"], "dst": ["tag:server:22"]},
+              ],
+              "tests": [
+                {"src": "you@demo", "accept": ["tag:server:22"], "deny": ["tag:server:80"]},
+                {"src": "tag:server", "deny": ["you@demo:22"]},
+              ],
+            }
+            """;
 
     @Option(names = "--once", description = "Exit after the checks (status 1 if any pair cannot reach another) instead of waiting for Ctrl-C.")
     boolean once;
@@ -92,18 +117,23 @@ final class DemoCommand implements Callable<Integer> {
             MeshLab.Control control = lab.startControl(Duration.ofSeconds(60), true);
             step("warren control domain create demo");
             control.createDomain("demo");
-            step("warren control authkey create --domain demo --reusable");
-            String key = control.createAuthKey("demo", "--reusable");
+            step("warren control authkey create --domain demo --reusable --user " + USER);
+            String key = control.createAuthKey("demo", "--reusable", "--user", USER);
             System.out.println("    " + key);
+            step("warren control authkey create --domain demo --user " + USER + " --tags " + SERVER_TAG
+                    + "   (for charlie, a server)");
+            String serverKey = control.createAuthKey("demo", "--user", USER, "--tags", SERVER_TAG);
+            System.out.println("    " + serverKey);
             List<MeshLab.Node> nodes = new ArrayList<>();
             for (String name : NAMES) {
                 step("device " + name + ": warren node (namespace " + netns.prefix() + "-" + name + ")");
                 nodes.add(lab.startNode(name, Duration.ofSeconds(60)));
             }
             for (MeshLab.Node n : nodes) {
-                step(n.name() + ": warren up --login-server " + control.url() + " --auth-key " + shortKey(key)
+                String k = n == nodes.getLast() ? serverKey : key;
+                step(n.name() + ": warren up --login-server " + control.url() + " --auth-key " + shortKey(k)
                         + " --hostname " + n.name());
-                n.up(control.url(), key);
+                n.up(control.url(), k);
             }
             List<String[]> addrs = new ArrayList<>();
             for (MeshLab.Node n : nodes) {
@@ -113,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("$ warren status   (on alpha)");
             System.out.print(waitForPeers(nodes.getFirst(), nodes.size() - 1));
             System.out.println();
-            ok = pingMatrix(nodes, addrs);
+            ok = pingMatrix(nodes, addrs, (i, j) -> true);
             System.out.println();
             MeshLab.Node a = nodes.getFirst();
             System.out.println("$ warren status   (on alpha, once disco has proven the direct paths)");
@@ -135,6 +165,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println();
             System.out.println(ok ? "Every node reaches every other over Warren, IPv4 and IPv6, on direct paths."
                     : "Some pairs could not reach each other (or not directly); logs are in " + work);
+            System.out.println();
+            ok &= policyStep(control, work, nodes, addrs);
             if (!once) {
                 System.out.println("The network stays up. Try, in another terminal:");
                 System.out.println("  bin/warren status --socket " + a.socket());
@@ -192,7 +224,42 @@ final class DemoCommand implements Callable<Integer> {
         return status.lines().filter(l -> l.matches(".*\\sdirect \\S+:\\d+\\s.*")).count();
     }
 
-    private static boolean pingMatrix(List<MeshLab.Node> nodes, List<String[]> addrs) throws IOException {
+    /**
+     * Sets {@link #POLICY}, shows the matrix it leaves (only the two user devices answer each other), a trace of an
+     * allowed and a denied connection and charlie's filter; true if the matrix is exactly that.
+     */
+    private static boolean policyStep(MeshLab.Control control, Path work, List<MeshLab.Node> nodes,
+                                      List<String[]> addrs) throws IOException, InterruptedException {
+        Path file = work.resolve("demo-policy.hujson");
+        Files.writeString(file, POLICY);
+        System.out.println("Access policy. A new domain allows everything; now the admin narrows it:");
+        System.out.println("$ cat demo-policy.hujson");
+        System.out.print(POLICY);
+        System.out.println("$ warren control policy set --domain demo demo-policy.hujson");
+        System.out.println(control.admin("policy", "set", "--domain", "demo", file.toString()).strip());
+        System.out.println();
+        // your devices ping everyone: a rule that allows a port also allows ICMP to that host, as in Tailscale;
+        // charlie (the server) reaches nobody
+        BiPredicate<Integer, Integer> allowed = (i, j) -> i < 2;
+        Thread.sleep(1000); // the new filters reach every node within a second (a map delta)
+        boolean ok = pingMatrix(nodes, addrs, allowed);
+        System.out.println();
+        for (String[] t : List.of(new String[] {"alpha", "charlie:22"}, new String[] {"charlie", "alpha:22"})) {
+            System.out.println("$ warren policy trace --domain demo " + t[0] + " " + t[1]);
+            System.out.println(control.cli("policy", "trace", "--domain", "demo", t[0], t[1]).output().strip());
+        }
+        System.out.println();
+        System.out.println("$ warren filter   (on alpha: charlie's pings were dropped)");
+        System.out.print(nodes.getFirst().cli("filter").output());
+        System.out.println();
+        System.out.println(ok ? "The policy holds on every node: alpha and bravo reach each other and charlie (TCP 22,"
+                + " and ping, which follows any allowed port as in Tailscale); charlie reaches nobody."
+                : "The matrix under the policy is not as expected (FAIL or UNEXPECTED above).");
+        return ok;
+    }
+
+    private static boolean pingMatrix(List<MeshLab.Node> nodes, List<String[]> addrs,
+                                      BiPredicate<Integer, Integer> expected) throws IOException {
         boolean all = true;
         for (int family = 0; family < 2; family++) {
             System.out.printf("ping matrix, %s (row pings column)%n", family == 0 ? "IPv4" : "IPv6");
@@ -208,12 +275,13 @@ final class DemoCommand implements Callable<Integer> {
                         row.append(String.format("%-9s", "-"));
                         continue;
                     }
+                    boolean want = expected.test(i, j);
                     boolean ok = false;
-                    for (int attempt = 0; attempt < 3 && !ok; attempt++) {
-                        ok = nodes.get(i).ping(addrs.get(j)[family], Duration.ofSeconds(2));
+                    for (int attempt = 0; attempt < (want ? 3 : 1) && !ok; attempt++) {
+                        ok = nodes.get(i).ping(addrs.get(j)[family], Duration.ofSeconds(want ? 2 : 1));
                     }
-                    all &= ok;
-                    row.append(String.format("%-9s", ok ? "ok" : "FAIL"));
+                    all &= ok == want;
+                    row.append(String.format("%-9s", ok == want ? (ok ? "ok" : "denied") : ok ? "UNEXPECTED" : "FAIL"));
                 }
                 System.out.println(row);
             }

@@ -217,6 +217,17 @@ public final class MeshLab {
             return r.output();
         }
 
+        /**
+         * Runs {@code warren ARGS --state DIR} inside the control namespace (e.g. {@code policy trace}, whose exit
+         * status is its answer); never throws for a non-zero status.
+         */
+        public Netns.Result cli(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(warren.toString()));
+            cmd.addAll(List.of(args));
+            cmd.addAll(List.of("--state", stateDir.toString()));
+            return netns.tryExec(ns, Duration.ofSeconds(60), cmd.toArray(String[]::new));
+        }
+
         /** Creates a domain. */
         public void createDomain(String name) throws IOException {
             admin("domain", "create", name);
