@@ -13,7 +13,8 @@ import java.util.List;
  * @param nodeKey         its node key ({@code nodekey:…})
  * @param online          whether control says it has a live stream (false when unknown)
  * @param endpoints       the underlay endpoints it reported
- * @param currentEndpoint the endpoint the engine sends to now, or null
+ * @param currentEndpoint the underlay address packets to the peer go to now ("ip:port"; with magicsock the direct
+ *                        path's address), or null (none, or relayed)
  * @param lastHandshake   the last completed WireGuard handshake, or null
  * @param rxBytes         bytes received from it through the tunnel
  * @param txBytes         bytes sent to it

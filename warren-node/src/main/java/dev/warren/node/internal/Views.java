@@ -70,11 +70,26 @@ public final class Views {
         return new PeerInfo(n.id(), n.name(), n.user(), addresses(n.addresses()),
                 n.key() == null ? null : n.key().toString(), Boolean.TRUE.equals(n.online()),
                 n.endpoints() == null ? List.of() : List.copyOf(n.endpoints()),
-                s == null || s.endpoint() == null ? null : s.endpoint().toString(), hs,
+                endpoint(s, path), hs,
                 s == null ? 0 : s.rxBytes(), s == null ? 0 : s.txBytes(),
                 n.hostinfo() == null ? null : n.hostinfo().os(), n.tags() == null ? List.of() : List.copyOf(n.tags()),
                 n.discoKey() == null ? null : n.discoKey().toString(), n.homeRelay(),
                 path == null ? PeerPath.NONE.text() : path);
+    }
+
+    /**
+     * The underlay address packets to the peer go to now: the engine's endpoint, except that magicsock's synthetic
+     * per-peer endpoint ({@code [100::N]:1}) is replaced by the direct path's address, or null while the peer is
+     * relayed or has no path (the PATH column says which).
+     */
+    static String endpoint(PeerState s, String path) {
+        if (s == null || s.endpoint() == null) {
+            return null;
+        }
+        if (!dev.warren.magicsock.MagicSock.isMagic(s.endpoint())) {
+            return s.endpoint().toString();
+        }
+        return path != null && path.startsWith("direct ") ? path.substring("direct ".length()) : null;
     }
 
     /** True when one of the node's addresses or allowed IPs holds {@code a}. */
