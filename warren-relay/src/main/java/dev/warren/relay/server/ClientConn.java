@@ -120,20 +120,26 @@ final class ClientConn {
         scheduleKeepAlive();
     }
 
-    /** Queues a packet frame (a RecvPacket); drops the oldest of its queue when full. */
-    void enqueuePacket(byte[] frame, boolean isDisco) {
+    /**
+     * Queues a packet frame (a RecvPacket); drops the oldest of its queue when full. Returns true when the queue
+     * is now at least half full: the writer is falling behind, and the caller (a reader that may have tens of
+     * packets from one read still to route) should let it run before queueing more.
+     */
+    boolean enqueuePacket(byte[] frame, boolean isDisco) {
         lock.lock();
         try {
             if (closed) {
-                return;
+                return false;
             }
             ArrayDeque<byte[]> q = isDisco ? disco : data;
-            if (q.size() >= (isDisco ? discoQueue : sendQueue)) {
+            int limit = isDisco ? discoQueue : sendQueue;
+            if (q.size() >= limit) {
                 q.pollFirst();
                 dropped.incrementAndGet();
             }
             q.addLast(frame);
             ready.signal();
+            return 2 * q.size() >= limit;
         } finally {
             lock.unlock();
         }
@@ -328,7 +334,12 @@ final class ClientConn {
                             throw new MalformedMessageException("SendPacket frame of " + n
                                     + " payload bytes is shorter than 32");
                         }
-                        router.onSendPacket(this, r.copyFrame());
+                        if (router.onSendPacket(this, r.copyFrame())) {
+                            // the destination's writer is falling behind: its virtual thread, woken by our
+                            // enqueue, is likely queued on this carrier behind us; let it write before we queue
+                            // more, or a read's worth of packets (up to ~90) would overflow its 32 places
+                            Thread.yield();
+                        }
                     }
                     case RelayFrame.TYPE_FORWARD_PACKET -> {
                         requireMesh(type);
@@ -336,7 +347,9 @@ final class ClientConn {
                             throw new MalformedMessageException("ForwardPacket frame of " + n
                                     + " payload bytes is shorter than 64");
                         }
-                        router.onForwardPacket(r.copyFrame());
+                        if (router.onForwardPacket(r.copyFrame())) {
+                            Thread.yield(); // as for SendPacket
+                        }
                     }
                     case RelayFrame.TYPE_WATCH_CONNS -> {
                         requireMesh(type);

@@ -266,4 +266,23 @@ class ClientConnQueueTest {
         assertTrue(c.isClosed());
         never.countDown();
     }
+
+    @Test
+    void enqueueSaysWhenTheWriterFallsBehind() {
+        ClientConn c = new ClientConn(1, pub, false, new Socket(), InputStream.nullInputStream(),
+                OutputStream.nullOutputStream(), cfg(), 100);
+        for (int i = 1; i < 16; i++) {
+            assertTrue(!c.enqueuePacket(recv(pub, new byte[10]), false), "queue of " + i + " of 32: not behind");
+        }
+        assertTrue(c.enqueuePacket(recv(pub, new byte[10]), false), "half of the 32 places taken");
+        for (int i = 0; i < 40; i++) {
+            assertTrue(c.enqueuePacket(recv(pub, new byte[10]), false), "a full queue stays behind");
+        }
+        assertEquals(24, c.dropped.get());
+        for (int i = 1; i < 8; i++) {
+            assertTrue(!c.enqueuePacket(recv(pub, RelayTestKit.discoPacket(i)), true), "disco has its own queue");
+        }
+        c.close("done");
+        assertTrue(!c.enqueuePacket(recv(pub, new byte[10]), false), "a closed connection takes nothing");
+    }
 }
