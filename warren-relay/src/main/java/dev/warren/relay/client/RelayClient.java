@@ -61,10 +61,13 @@ import java.util.logging.Logger;
  * listener hears {@link Listener#disconnected} and a new attempt is scheduled on the injected scheduler with
  * jittered exponential back-off (100 ms doubling to 5 s), until {@link #close()}.
  *
- * <p>Sending never blocks: {@link #send} encodes a SendPacket and offers it to the connection's bounded queue
- * ({@value #SEND_QUEUE} frames); a writer thread drains it and flushes once per batch. A full queue, no connection,
- * or the relay's advertised rate limit makes {@code send} return false (the packet is dropped, as a UDP socket
- * would). Threads: one reader and one writer (virtual) per connection; listener callbacks run on the reader.
+ * <p>Sending never blocks: {@link #send} encodes a SendPacket straight into the connection's write buffer (at most
+ * {@value #SEND_QUEUE} frames and 2 MiB waiting); a writer thread swaps the buffer out and writes all of it with
+ * one call. A full buffer, no connection, or the relay's advertised rate limit makes {@code send} return false
+ * (the packet is dropped, as a UDP socket would); the batch form takes an engine batch under one lock.
+ * Receiving: the reader parses every frame of each read from one reused buffer ({@link FrameReader}), hands
+ * packets to the listener straight from it and calls {@link Listener#packetsEnd()} before it blocks again.
+ * Threads: one reader and one writer (virtual) per connection; listener callbacks run on the reader.
  * {@link #lock} guards the connection slot, the closed flag and the back-off state.
  */
 public final class RelayClient implements AutoCloseable {

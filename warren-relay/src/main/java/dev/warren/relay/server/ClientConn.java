@@ -27,6 +27,10 @@ import java.util.logging.Logger;
  *
  * <p>Flow. 1. The reader (the connection's virtual thread, {@link #readLoop}) reads whole frames and hands packets
  * to the {@link Router}, which rewrites a SendPacket in place into a RecvPacket and queues it on the destination.
+ * When that leaves the destination's queue half full or more, the reader yields its carrier thread: the
+ * destination's writer, woken by the enqueue, typically waits on this same carrier, and a read can hold ~90
+ * packets — without the yield they all land before the writer runs and the queue drops most of a burst (the
+ * tunnel's TCP sees that as loss).
  * 2. Each connection has three queues: control frames (ServerInfo, PeerGone, PeerPresent, Pong, KeepAlive) which
  * are never dropped, disco packets ({@link #discoQueue} deep) and other packets ({@link #sendQueue} deep); a full
  * packet queue drops its oldest entry, so the freshest packets win and a flood of data never pushes out disco.
