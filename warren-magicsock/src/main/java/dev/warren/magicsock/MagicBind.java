@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Receivers: one per receiver of the underlying UDP bind, which demultiplexes each batch in place (disco and
  * STUN are copied out, handled and removed; junk is dropped; WireGuard from a disco-verified address gets the
  * peer's synthetic source; the kept buffers are compacted to the front by swapping array slots), plus one receiver
- * for WireGuard packets that arrived through a relay (a bounded queue, {@link #RELAY_QUEUE} deep; overflow drops).
+ * for WireGuard packets that arrived through a relay ({@link RelayInbox}: {@link #RELAY_QUEUE} deep, overflow drops;
+ * each relay reader hands over what one socket read returned as one batch).
  *
  * <p>Rebind ({@link #rebind}): the UDP bind is closed and reopened on the same port; a UDP receiver that sees its
  * socket closed while this bind is still open waits for the new generation and continues, so the engine does not
@@ -30,10 +29,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MagicBind implements Bind {
     static final int RELAY_QUEUE = 1024;
-    private static final byte[] CLOSE = new byte[0];
-
-    private record Inbound(Endpoint source, byte[] bytes) {
-    }
 
     /** One opening of the underlying UDP bind. */
     private record Generation(List<Receiver> receivers, int port) {
@@ -46,7 +41,7 @@ public final class MagicBind implements Bind {
     // written under this, read anywhere
     private volatile Generation generation;
     // written under this, read anywhere
-    private volatile BlockingQueue<Inbound> relayQueue;
+    private volatile RelayInbox relayInbox;
 
     MagicBind(MagicSock sock, Bind udp) {
         this.sock = sock;
@@ -63,13 +58,13 @@ public final class MagicBind implements Bind {
             }
             Opened o = udp.open(port);
             generation = new Generation(o.receivers(), o.port());
-            relayQueue = new ArrayBlockingQueue<>(RELAY_QUEUE);
+            relayInbox = new RelayInbox(RELAY_QUEUE);
             open = true;
             bound = o.port();
             for (int i = 0; i < o.receivers().size(); i++) {
                 mine.add(new UdpReceiver(i));
             }
-            mine.add(new RelayReceiver(relayQueue));
+            mine.add(new RelayReceiver(relayInbox));
         }
         sock.opened(bound);
         return new Opened(List.copyOf(mine), bound);
@@ -130,11 +125,22 @@ public final class MagicBind implements Bind {
         udp.send(bufs, from, count, to);
     }
 
-    /** A WireGuard packet from a peer through a relay; dropped when the engine is not keeping up or closed. */
+    /**
+     * A WireGuard packet from a peer through a relay, staged until the calling reader thread's {@link #relayFlush};
+     * dropped when the engine is not keeping up or the bind is closed.
+     */
     void relayInbound(Endpoint source, byte[] bytes) {
-        BlockingQueue<Inbound> q = relayQueue;
-        if (q != null && isOpen()) {
-            q.offer(new Inbound(source, bytes));
+        RelayInbox q = relayInbox;
+        if (q != null) {
+            q.add(source, bytes);
+        }
+    }
+
+    /** Hands the packets the calling reader thread staged to the engine in one batch. */
+    void relayFlush() {
+        RelayInbox q = relayInbox;
+        if (q != null) {
+            q.flush();
         }
     }
 
@@ -150,18 +156,17 @@ public final class MagicBind implements Bind {
 
     @Override
     public void close() {
-        BlockingQueue<Inbound> q;
+        RelayInbox q;
         synchronized (this) {
             if (!open) {
                 return;
             }
             open = false;
-            q = relayQueue;
+            q = relayInbox;
             udp.close();
             notifyAll();
         }
-        q.clear();
-        q.offer(new Inbound(null, CLOSE));
+        q.close();
     }
 
     /** Waits for a newer generation after the UDP socket closed; false when this bind itself was closed. */
@@ -271,50 +276,21 @@ public final class MagicBind implements Bind {
         }
     }
 
-    /** Hands relay-delivered WireGuard packets to the engine. */
+    /** Hands relay-delivered WireGuard packets to the engine, a whole staged batch at a time. */
     private static final class RelayReceiver implements Receiver {
-        private final BlockingQueue<Inbound> queue;
+        private final RelayInbox inbox;
 
-        RelayReceiver(BlockingQueue<Inbound> queue) {
-            this.queue = queue;
+        RelayReceiver(RelayInbox inbox) {
+            this.inbox = inbox;
         }
 
         @Override
         public int receive(PacketBuffer[] bufs, int max) throws IOException {
-            Inbound in;
             try {
-                in = queue.take();
+                return inbox.take(bufs, max);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ClosedChannelException();
-            }
-            int n = 0;
-            while (true) {
-                if (in.bytes() == CLOSE) {
-                    queue.offer(in);
-                    if (n == 0) {
-                        throw new ClosedChannelException();
-                    }
-                    return n;
-                }
-                PacketBuffer b = bufs[n];
-                if (in.bytes().length <= b.capacity()) {
-                    b.copyFrom(in.bytes(), 0, 0, in.bytes().length);
-                    b.set(0, in.bytes().length);
-                    b.setSource(in.source());
-                    n++;
-                }
-                if (n == max || (in = queue.poll()) == null) {
-                    if (n > 0) {
-                        return n;
-                    }
-                    try {
-                        in = queue.take();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new ClosedChannelException();
-                    }
-                }
             }
         }
     }

@@ -204,7 +204,17 @@ public final class MagicSock implements AutoCloseable {
                 config.sideSockets(), new BirthdayHost(this), new java.security.SecureRandom());
         this.netcheck = new Netcheck(config.clock(), config.scheduler(), this::sendStun, config.relays(),
                 config.portMapper() == null ? null : () -> config.portMapper().probe());
-        config.relays().start(this::relayPacket);
+        config.relays().start(new RelayLinks.Receiver() {
+            @Override
+            public void packet(int region, PublicKey src, byte[] b, int off, int len) {
+                relayPacket(region, src, b, off, len);
+            }
+
+            @Override
+            public void packetsEnd(int region) {
+                bind.relayFlush(); // the WireGuard packets of this read go to the engine as one batch
+            }
+        });
     }
 
     /** The engine's {@link Bind}. */
@@ -724,11 +734,7 @@ public final class MagicSock implements AutoCloseable {
         if (r.viaRelay()) {
             int region = p.paths().sendRegion();
             if (region != 0) {
-                PublicKey dst = p.nodeKey().publicKey();
-                for (int i = from; i < from + count; i++) {
-                    byte[] b = bufs[i].toByteArray();
-                    sent |= config.relays().send(region, dst, b, 0, b.length);
-                }
+                sent |= config.relays().send(region, p.nodeKey().publicKey(), bufs, from, count) > 0;
             }
         }
         return sent;

@@ -68,4 +68,39 @@ class RelayStreamFuzzTest {
             }
         }
     }
+
+    /**
+     * {@link FrameReader} over the same bytes cut into reads of sizes taken from the input's first byte agrees
+     * with {@link FrameIo#readFrame}: the same frames, then the same kind of ending.
+     */
+    @FuzzTest(maxDuration = "60s")
+    void frameReader(byte[] input) throws IOException {
+        if (input.length == 0) {
+            return;
+        }
+        int chunk = 1 + (input[0] & 0xFF);
+        byte[] stream = java.util.Arrays.copyOfRange(input, 1, input.length);
+        ByteArrayInputStream plain = new ByteArrayInputStream(stream);
+        FrameReader r = new FrameReader(new FrameReaderTest.Chunked(stream, chunk, 3 * chunk, 1), 64);
+        while (true) {
+            byte[] want;
+            Class<? extends Exception> wantEnd = null;
+            try {
+                want = FrameIo.readFrame(plain);
+            } catch (EOFException | MalformedMessageException e) {
+                want = null;
+                wantEnd = e.getClass();
+            }
+            try {
+                r.next();
+                if (want == null) {
+                    throw new AssertionError("FrameReader returned a frame where FrameIo ended with " + wantEnd);
+                }
+                assertArrayEquals(want, r.copyFrame());
+            } catch (EOFException | MalformedMessageException e) {
+                assertEquals(wantEnd, e.getClass(), "FrameReader ended with " + e + ", FrameIo with " + wantEnd);
+                return;
+            }
+        }
+    }
 }

@@ -75,9 +75,21 @@ public final class RelayTestKit implements AutoCloseable {
         public final CountDownLatch admitted = new CountDownLatch(1);
         public RelayClient client;
 
+        /** Packets delivered so far, and how many had been delivered at the last {@link #packetsEnd()}. */
+        public final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+        public final java.util.concurrent.atomic.AtomicLong deliveredAtEnd = new java.util.concurrent.atomic.AtomicLong();
+        public final java.util.concurrent.atomic.AtomicLong ends = new java.util.concurrent.atomic.AtomicLong();
+
         @Override
         public void packet(PublicKey src, byte[] b, int off, int len) {
             packets.add(new Event("packet", src, Arrays.copyOfRange(b, off, off + len), 0));
+            delivered.incrementAndGet();
+        }
+
+        @Override
+        public void packetsEnd() {
+            ends.incrementAndGet();
+            deliveredAtEnd.set(delivered.get());
         }
 
         @Override

@@ -82,6 +82,7 @@ public final class InMemoryRelay implements AutoCloseable {
                 if (r != null && !down) {
                     l.received.incrementAndGet();
                     r.packet(p.region(), p.src(), p.bytes(), 0, p.bytes().length);
+                    r.packetsEnd(p.region());
                 }
             } catch (RuntimeException e) {
                 System.getLogger(InMemoryRelay.class.getName()).log(System.Logger.Level.WARNING,

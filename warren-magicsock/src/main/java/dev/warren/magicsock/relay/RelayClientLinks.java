@@ -3,6 +3,7 @@ package dev.warren.magicsock.relay;
 import dev.warren.relay.client.RelayClient;
 import dev.warren.relay.client.RelayClientConfig;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.datapath.PacketBuffer;
 import dev.warren.wire.key.PrivateKey;
 import dev.warren.wire.key.PublicKey;
 import dev.warren.wire.time.Clock;
@@ -99,6 +100,14 @@ public final class RelayClientLinks implements RelayLinks {
         }
 
         @Override
+        public void packetsEnd() {
+            Receiver r = receiver;
+            if (r != null) {
+                r.packetsEnd(region);
+            }
+        }
+
+        @Override
         public void peerGone(PublicKey peer, int reason) {
             Receiver r = receiver;
             if (r != null) {
@@ -118,6 +127,21 @@ public final class RelayClientLinks implements RelayLinks {
                 }
             }
             return client.send(dst, b, off, len);
+        }
+
+        /** Sends a batch now, or queues copies until the first connection; returns how many were taken. */
+        int send(PublicKey dst, PacketBuffer[] bufs, int from, int count) {
+            synchronized (this) {
+                if (pending != null) {
+                    int taken = 0;
+                    for (int i = from; i < from + count && pending.size() < PENDING_MAX; i++) {
+                        pending.add(new Pending(dst, bufs[i].toByteArray()));
+                        taken++;
+                    }
+                    return taken;
+                }
+            }
+            return client.send(dst, bufs, from, count);
         }
 
         @Override
@@ -216,6 +240,19 @@ public final class RelayClientLinks implements RelayLinks {
         }
         l.lastUsed = clock.nanoTime();
         return l.send(dst, b, off, len);
+    }
+
+    @Override
+    public int send(int region, PublicKey dst, PacketBuffer[] bufs, int from, int count) {
+        Link l;
+        synchronized (lock) {
+            l = linkLocked(region);
+        }
+        if (l == null) {
+            return 0;
+        }
+        l.lastUsed = clock.nanoTime();
+        return l.send(dst, bufs, from, count);
     }
 
     @Override

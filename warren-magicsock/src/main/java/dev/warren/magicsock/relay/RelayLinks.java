@@ -1,6 +1,7 @@
 package dev.warren.magicsock.relay;
 
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.datapath.PacketBuffer;
 import dev.warren.wire.key.PublicKey;
 
 import java.io.IOException;
@@ -15,9 +16,17 @@ import java.time.Duration;
  * receive threads and must not block.
  */
 public interface RelayLinks extends AutoCloseable {
-    /** Packets arriving from any region. {@code b[off, off+len)} is only valid during the call. */
+    /**
+     * Packets arriving from any region. {@code b[off, off+len)} is only valid during the call. A receiver may keep
+     * the packets of a run of {@link #packet} calls until {@link #packetsEnd} (to hand them on as one batch):
+     * implementations call it after each run, at the latest before their reader blocks.
+     */
     interface Receiver {
         void packet(int region, PublicKey src, byte[] b, int off, int len);
+
+        /** The end of a run of {@link #packet} calls from one reader thread (what one read returned). */
+        default void packetsEnd(int region) {
+        }
 
         /**
          * The relay of {@code region} says {@code peer} is not (or no longer) connected to it: packets sent to it
@@ -41,6 +50,23 @@ public interface RelayLinks extends AutoCloseable {
      * dropped (unknown region, link down, queue full) — as for UDP, the caller does not retry.
      */
     boolean send(int region, PublicKey dst, byte[] b, int off, int len);
+
+    /**
+     * Sends the packets {@code bufs[from, from+count)} (each its {@code [offset, offset+length)}) to {@code dst}
+     * through {@code region}, in order; returns how many were taken (the rest were dropped as by {@link #send}).
+     * Implementations that can hand a batch over at once (one lock, one wake-up, no intermediate array) override
+     * this; the default sends each packet on its own.
+     */
+    default int send(int region, PublicKey dst, PacketBuffer[] bufs, int from, int count) {
+        int sent = 0;
+        for (int i = from; i < from + count; i++) {
+            byte[] b = bufs[i].toByteArray();
+            if (send(region, dst, b, 0, b.length)) {
+                sent++;
+            }
+        }
+        return sent;
+    }
 
     /**
      * The host's network changed: close every open link (its TCP connection may be bound to an address the host

@@ -111,6 +111,22 @@ class RelayClientLinksTest {
                 assertNotNull(c, "packet did not cross the relay");
                 assertEquals(b.sock().endpointOf(a.key()), c.source());
                 assertEquals(32, c.bytes().length);
+                // an engine batch crosses as one relay batch and reaches b's engine whole and in order
+                PacketBuffer[] batch = new PacketBuffer[20];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = PacketBuffer.allocate(256);
+                    batch[i].putByte(0, 4);
+                    batch[i].putIntLE(16, 1000 + i);
+                    batch[i].set(0, 100 + i);
+                }
+                a.sock().bind().send(batch, 0, batch.length, a.sock().endpointOf(b.key()));
+                for (int i = 0; i < batch.length; i++) {
+                    PacketCopy q = b.got().poll(5, TimeUnit.SECONDS);
+                    assertNotNull(q, "batch packet " + i + " did not cross the relay");
+                    assertEquals(100 + i, q.bytes().length);
+                    assertEquals(1000 + i, java.nio.ByteBuffer.wrap(q.bytes())
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(16), "batch packet " + i + " in order");
+                }
                 var pong = a.sock().ping(b.key(), Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
                 assertEquals(null, pong.direct());
                 assertEquals("relay lo", a.sock().pathOf(b.key()).describe());

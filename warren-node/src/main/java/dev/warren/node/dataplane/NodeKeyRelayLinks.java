@@ -3,6 +3,7 @@ package dev.warren.node.dataplane;
 import dev.warren.magicsock.relay.RelayClientLinks;
 import dev.warren.magicsock.relay.RelayLinks;
 import dev.warren.wire.control.RelayMap;
+import dev.warren.wire.datapath.PacketBuffer;
 import dev.warren.wire.key.PrivateKey;
 import dev.warren.wire.key.PublicKey;
 import dev.warren.wire.time.Clock;
@@ -116,6 +117,12 @@ final class NodeKeyRelayLinks implements RelayLinks {
     public boolean send(int region, PublicKey dst, byte[] b, int off, int len) {
         RelayClientLinks c = current;
         return c != null && c.send(region, dst, b, off, len);
+    }
+
+    @Override
+    public int send(int region, PublicKey dst, PacketBuffer[] bufs, int from, int count) {
+        RelayClientLinks c = current;
+        return c == null ? 0 : c.send(region, dst, bufs, from, count);
     }
 
     @Override

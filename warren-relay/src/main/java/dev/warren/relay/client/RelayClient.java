@@ -3,6 +3,7 @@ package dev.warren.relay.client;
 import dev.warren.crypto.Box;
 import dev.warren.crypto.X25519;
 import dev.warren.relay.FrameIo;
+import dev.warren.relay.FrameReader;
 import dev.warren.relay.Http1;
 import dev.warren.relay.RelayProtocol;
 import dev.warren.relay.TokenBucket;
@@ -10,6 +11,7 @@ import dev.warren.wire.MalformedMessageException;
 import dev.warren.wire.key.NodeKey;
 import dev.warren.wire.key.PublicKey;
 import dev.warren.wire.relay.RelayFrame;
+import dev.warren.wire.datapath.PacketBuffer;
 import dev.warren.wire.relay.RelayInfo;
 import dev.warren.wire.time.Scheduler;
 
@@ -33,13 +35,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,10 +61,13 @@ import java.util.logging.Logger;
  * listener hears {@link Listener#disconnected} and a new attempt is scheduled on the injected scheduler with
  * jittered exponential back-off (100 ms doubling to 5 s), until {@link #close()}.
  *
- * <p>Sending never blocks: {@link #send} encodes a SendPacket and offers it to the connection's bounded queue
- * ({@value #SEND_QUEUE} frames); a writer thread drains it and flushes once per batch. A full queue, no connection,
- * or the relay's advertised rate limit makes {@code send} return false (the packet is dropped, as a UDP socket
- * would). Threads: one reader and one writer (virtual) per connection; listener callbacks run on the reader.
+ * <p>Sending never blocks: {@link #send} encodes a SendPacket straight into the connection's write buffer (at most
+ * {@value #SEND_QUEUE} frames and 2 MiB waiting); a writer thread swaps the buffer out and writes all of it with
+ * one call. A full buffer, no connection, or the relay's advertised rate limit makes {@code send} return false
+ * (the packet is dropped, as a UDP socket would); the batch form takes an engine batch under one lock.
+ * Receiving: the reader parses every frame of each read from one reused buffer ({@link FrameReader}), hands
+ * packets to the listener straight from it and calls {@link Listener#packetsEnd()} before it blocks again.
+ * Threads: one reader and one writer (virtual) per connection; listener callbacks run on the reader.
  * {@link #lock} guards the connection slot, the closed flag and the back-off state.
  */
 public final class RelayClient implements AutoCloseable {
@@ -83,6 +89,14 @@ public final class RelayClient implements AutoCloseable {
 
         /** Mesh clients only: {@code peer} is connected to the relay. */
         default void peerPresent(PublicKey peer) {
+        }
+
+        /**
+         * The reader is about to wait for more bytes after one or more {@link #packet} calls: a listener that
+         * gathers packets hands them on here, one batch per read instead of one hand-off per packet. Default:
+         * nothing.
+         */
+        default void packetsEnd() {
         }
 
         /** The relay admitted us (ServerInfo arrived). */
@@ -130,12 +144,20 @@ public final class RelayClient implements AutoCloseable {
         if (c == null || len < 0 || len > RelayFrame.MAX_PACKET_SIZE) {
             return false;
         }
-        int h = RelayFrame.HEADER_SIZE;
-        byte[] f = new byte[h + RelayFrame.KEY_SIZE + len];
-        FrameIo.writeHeader(f, 0, RelayFrame.TYPE_SEND_PACKET, RelayFrame.KEY_SIZE + len);
-        dst.copyTo(f, h);
-        System.arraycopy(packet, off, f, h + RelayFrame.KEY_SIZE, len);
-        return c.offer(f, true);
+        return c.offerPacket(null, dst, packet, off, len);
+    }
+
+    /**
+     * Sends the packets {@code bufs[from, from+count)} (each its {@code [offset, offset+length)}) to {@code dst} in
+     * order, under one lock and with at most one wake-up of the writer; returns how many were queued (the first
+     * ones: a packet that does not fit — queue full, over the rate limit — ends the batch). Zero when not connected.
+     */
+    public int send(PublicKey dst, PacketBuffer[] bufs, int from, int count) {
+        Conn c = conn;
+        if (c == null) {
+            return 0;
+        }
+        return c.offerPackets(dst, bufs, from, count);
     }
 
     /**
@@ -147,13 +169,7 @@ public final class RelayClient implements AutoCloseable {
         if (c == null || cfg.meshKey() == null || len < 0 || len > RelayFrame.MAX_PACKET_SIZE) {
             return false;
         }
-        int h = RelayFrame.HEADER_SIZE;
-        byte[] f = new byte[h + 2 * RelayFrame.KEY_SIZE + len];
-        FrameIo.writeHeader(f, 0, RelayFrame.TYPE_FORWARD_PACKET, 2 * RelayFrame.KEY_SIZE + len);
-        src.copyTo(f, h);
-        dst.copyTo(f, h + RelayFrame.KEY_SIZE);
-        System.arraycopy(packet, off, f, h + 2 * RelayFrame.KEY_SIZE, len);
-        return c.offer(f, false);
+        return c.offerPacket(src, dst, packet, off, len);
     }
 
     /** Whether a connection is up (ClientInfo sent; sending works). */
@@ -166,7 +182,7 @@ public final class RelayClient implements AutoCloseable {
         preferred = home;
         Conn c = conn;
         if (c != null) {
-            c.offer(new RelayFrame.NotePreferred(home).encode(), false);
+            c.offer(new RelayFrame.NotePreferred(home).encode());
         }
     }
 
@@ -183,7 +199,7 @@ public final class RelayClient implements AutoCloseable {
         pings.put(id, f);
         long t0 = cfg.clock().nanoTime();
         try {
-            if (!c.offer(new RelayFrame.Ping(data).encode(), false)) {
+            if (!c.offer(new RelayFrame.Ping(data).encode())) {
                 throw new IOException("relay " + name + ": send queue full");
             }
             f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -347,8 +363,10 @@ public final class RelayClient implements AutoCloseable {
             t.startHandshake();
             s = t;
         }
-        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
-        OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+        // Small buffers for the handshake; afterwards the reader's FrameReader and the writer's whole-batch writes
+        // bypass them.
+        InputStream in = new BufferedInputStream(s.getInputStream(), 8 << 10);
+        OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8 << 10);
         out.write(("GET " + RelayProtocol.PATH + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: "
                 + RelayProtocol.UPGRADE + "\r\nConnection: Upgrade\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
@@ -392,25 +410,37 @@ public final class RelayClient implements AutoCloseable {
     private void readLoop(Conn c) throws IOException, MalformedMessageException {
         PublicKey lastSrc = null;
         byte[] lastSrcBytes = new byte[RelayFrame.KEY_SIZE];
-        int h = RelayFrame.HEADER_SIZE;
+        FrameReader r = new FrameReader(c.in);
+        boolean delivered = false;
         while (true) {
-            byte[] f = FrameIo.readFrame(c.in);
-            int type = FrameIo.type(f);
+            if (delivered && !r.hasBufferedFrame()) {
+                // the next frame needs a read that may block: let the listener hand on what it has gathered
+                delivered = false;
+                notify(listener::packetsEnd);
+            }
+            int type = r.next();
+            byte[] b = r.buffer();
+            int p = r.payloadOffset();
+            int n = r.payloadLength();
             if (type == RelayFrame.TYPE_RECV_PACKET) {
-                int n = FrameIo.payloadLength(f);
                 if (n < RelayFrame.KEY_SIZE) {
                     throw new MalformedMessageException("RecvPacket frame of " + n + " payload bytes is shorter than 32");
                 }
-                if (lastSrc == null || !Arrays.equals(f, h, h + RelayFrame.KEY_SIZE, lastSrcBytes, 0,
+                if (lastSrc == null || !Arrays.equals(b, p, p + RelayFrame.KEY_SIZE, lastSrcBytes, 0,
                         RelayFrame.KEY_SIZE)) {
-                    System.arraycopy(f, h, lastSrcBytes, 0, RelayFrame.KEY_SIZE);
+                    System.arraycopy(b, p, lastSrcBytes, 0, RelayFrame.KEY_SIZE);
                     lastSrc = PublicKey.of(lastSrcBytes);
                 }
-                PublicKey src = lastSrc;
-                notify(() -> listener.packet(src, f, h + RelayFrame.KEY_SIZE, n - RelayFrame.KEY_SIZE));
+                try {
+                    listener.packet(lastSrc, b, p + RelayFrame.KEY_SIZE, n - RelayFrame.KEY_SIZE);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "relay client " + name + ": listener failed", e);
+                }
+                delivered = true;
                 continue;
             }
-            switch (decode(f)) {
+            RelayFrame f = RelayFrame.decode(type, ByteBuffer.wrap(b, p, n));
+            switch (f) {
                 case RelayFrame.ServerInfo(byte[] nonce, byte[] sealed) -> {
                     byte[] json = c.box.open(nonce, sealed);
                     if (json == null) {
@@ -428,11 +458,11 @@ public final class RelayClient implements AutoCloseable {
                 }
                 case RelayFrame.PeerGone(PublicKey peer, int reason) -> notify(() -> listener.peerGone(peer, reason));
                 case RelayFrame.PeerPresent(PublicKey peer, int flags) -> notify(() -> listener.peerPresent(peer));
-                case RelayFrame.Ping(byte[] data) -> c.offer(new RelayFrame.Pong(data).encode(), false);
+                case RelayFrame.Ping(byte[] data) -> c.offer(new RelayFrame.Pong(data).encode());
                 case RelayFrame.Pong(byte[] data) -> {
-                    CompletableFuture<Void> p = pings.get(ByteBuffer.wrap(data).getLong());
-                    if (p != null) {
-                        p.complete(null);
+                    CompletableFuture<Void> waiting = pings.get(ByteBuffer.wrap(data).getLong());
+                    if (waiting != null) {
+                        waiting.complete(null);
                     }
                 }
                 case RelayFrame.Health(String text) -> {
@@ -460,19 +490,45 @@ public final class RelayClient implements AutoCloseable {
         }
     }
 
-    /** One connection: its socket, streams, write queue and writer thread. */
+    /**
+     * One connection: its socket, streams, write buffers and writer thread.
+     *
+     * <p>Sending: callers encode each frame straight into {@link #pending} (one array, frames back to back) under
+     * {@link #wlock}; the writer swaps it with {@link #spare} and writes the whole array with one call, so a burst
+     * of packets costs one copy each and one system call in all. Only a caller that finds the buffer empty wakes
+     * the writer (the writer is then waiting or about to swap). The buffer is bounded by {@link #depth} frames
+     * and {@link #MAX_PENDING_BYTES} bytes (at least one frame always fits): beyond that, sends fail as on a full
+     * queue.
+     */
     private static final class Conn {
+        /** Most bytes waiting to be written before sends fail (besides the frame count). */
+        static final int MAX_PENDING_BYTES = 2 << 20;
+        private static final int INITIAL_BUFFER = 16 << 10;
+
         final Socket socket;
         final InputStream in;
         final OutputStream out;
         final PublicKey serverKey;
         final Box.SharedKey box;
-        final ArrayBlockingQueue<byte[]> queue;
-        /** The relay's rate limit for our packets, null = none; set by the reader, used under {@code this}. */
+        final int depth;
+        /** The relay's rate limit for our packets, null = none; set by the reader, used under {@link #wlock}. */
         volatile TokenBucket rate;
         /** The last Health text the relay sent; written by the reader. */
         volatile String health;
         private volatile Thread writer;
+
+        private final ReentrantLock wlock = new ReentrantLock();
+        private final Condition wready = wlock.newCondition();
+        // guarded by wlock: frames waiting to be written, back to back in pending[0, pendingLen)
+        private byte[] pending = new byte[INITIAL_BUFFER];
+        // guarded by wlock
+        private int pendingLen;
+        // guarded by wlock
+        private int pendingFrames;
+        // guarded by wlock: the buffer the writer writes from while callers fill pending
+        private byte[] spare = new byte[INITIAL_BUFFER];
+        // guarded by wlock
+        private boolean closed;
 
         Conn(Socket socket, InputStream in, OutputStream out, PublicKey serverKey, Box.SharedKey box, int depth) {
             this.socket = socket;
@@ -480,30 +536,137 @@ public final class RelayClient implements AutoCloseable {
             this.out = out;
             this.serverKey = serverKey;
             this.box = box;
-            this.queue = new ArrayBlockingQueue<>(depth);
+            this.depth = depth;
         }
 
-        boolean offer(byte[] frame, boolean limited) {
-            TokenBucket r = rate;
-            if (limited && r != null) {
-                synchronized (this) {
-                    if (!r.tryTake(frame.length)) {
-                        return false;
-                    }
+        /** Queues an encoded control frame (never rate limited); false when the queue is full or closed. */
+        boolean offer(byte[] frame) {
+            wlock.lock();
+            try {
+                if (!reserveLocked(frame.length)) {
+                    return false;
                 }
+                System.arraycopy(frame, 0, pending, pendingLen, frame.length);
+                commitLocked(frame.length);
+                return true;
+            } finally {
+                wlock.unlock();
             }
-            return queue.offer(frame);
+        }
+
+        /**
+         * Queues a SendPacket to {@code dst} ({@code src == null}; subject to the relay's rate limit) or a
+         * ForwardPacket from {@code src} to {@code dst}, encoded straight into the write buffer.
+         */
+        boolean offerPacket(PublicKey src, PublicKey dst, byte[] packet, int off, int len) {
+            int keys = src == null ? RelayFrame.KEY_SIZE : 2 * RelayFrame.KEY_SIZE;
+            int frameLen = RelayFrame.HEADER_SIZE + keys + len;
+            wlock.lock();
+            try {
+                if (src == null && !takeRateLocked(frameLen)) {
+                    return false;
+                }
+                if (!reserveLocked(frameLen)) {
+                    return false;
+                }
+                int p = putPacketHeaderLocked(src, dst, keys + len);
+                System.arraycopy(packet, off, pending, p, len);
+                commitLocked(frameLen);
+                return true;
+            } finally {
+                wlock.unlock();
+            }
+        }
+
+        /** Queues SendPackets for {@code bufs[from, from+count)}; returns how many were queued. */
+        int offerPackets(PublicKey dst, PacketBuffer[] bufs, int from, int count) {
+            wlock.lock();
+            try {
+                int done = 0;
+                for (int i = from; i < from + count; i++) {
+                    PacketBuffer b = bufs[i];
+                    int len = b.length();
+                    if (len > RelayFrame.MAX_PACKET_SIZE) {
+                        break;
+                    }
+                    int frameLen = RelayFrame.HEADER_SIZE + RelayFrame.KEY_SIZE + len;
+                    if (!takeRateLocked(frameLen) || !reserveLocked(frameLen)) {
+                        break;
+                    }
+                    int p = putPacketHeaderLocked(null, dst, RelayFrame.KEY_SIZE + len);
+                    b.copyTo(b.offset(), pending, p, len);
+                    commitLocked(frameLen);
+                    done++;
+                }
+                return done;
+            } finally {
+                wlock.unlock();
+            }
+        }
+
+        private boolean takeRateLocked(int frameLen) {
+            TokenBucket r = rate;
+            return r == null || r.tryTake(frameLen);
+        }
+
+        /** Makes room for a frame of {@code n} bytes; false when closed or the queue is full. */
+        private boolean reserveLocked(int n) {
+            if (closed || pendingFrames >= depth || (pendingLen > 0 && pendingLen + n > MAX_PENDING_BYTES)) {
+                return false;
+            }
+            if (pendingLen + n > pending.length) {
+                pending = java.util.Arrays.copyOf(pending, Math.max(pendingLen + n, 2 * pending.length));
+            }
+            return true;
+        }
+
+        /** Writes a packet frame's header and keys at the end of the buffer; returns where the packet goes. */
+        private int putPacketHeaderLocked(PublicKey src, PublicKey dst, int payloadLen) {
+            int p = pendingLen;
+            FrameIo.writeHeader(pending, p, src == null ? RelayFrame.TYPE_SEND_PACKET
+                    : RelayFrame.TYPE_FORWARD_PACKET, payloadLen);
+            p += RelayFrame.HEADER_SIZE;
+            if (src != null) {
+                src.copyTo(pending, p);
+                p += RelayFrame.KEY_SIZE;
+            }
+            dst.copyTo(pending, p);
+            return p + RelayFrame.KEY_SIZE;
+        }
+
+        private void commitLocked(int n) {
+            boolean wasEmpty = pendingLen == 0;
+            pendingLen += n;
+            pendingFrames++;
+            if (wasEmpty) {
+                wready.signal();
+            }
         }
 
         void startWriter() {
             writer = Thread.ofVirtual().name("relay-client-writer").start(() -> {
                 try {
                     while (true) {
-                        byte[] f = queue.take();
-                        out.write(f);
-                        for (int i = 0; i < 128 && (f = queue.poll()) != null; i++) {
-                            out.write(f);
+                        byte[] b;
+                        int n;
+                        wlock.lock();
+                        try {
+                            while (pendingLen == 0 && !closed) {
+                                wready.await();
+                            }
+                            if (closed) {
+                                return;
+                            }
+                            b = pending;
+                            n = pendingLen;
+                            pending = spare;
+                            spare = b;
+                            pendingLen = 0;
+                            pendingFrames = 0;
+                        } finally {
+                            wlock.unlock();
                         }
+                        out.write(b, 0, n);
                         out.flush();
                     }
                 } catch (IOException | InterruptedException e) {
@@ -513,6 +676,13 @@ public final class RelayClient implements AutoCloseable {
         }
 
         void close() {
+            wlock.lock();
+            try {
+                closed = true;
+                wready.signalAll();
+            } finally {
+                wlock.unlock();
+            }
             try {
                 socket.close();
             } catch (IOException ignored) {

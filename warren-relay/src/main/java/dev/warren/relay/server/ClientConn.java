@@ -1,6 +1,6 @@
 package dev.warren.relay.server;
 
-import dev.warren.relay.FrameIo;
+import dev.warren.relay.FrameReader;
 import dev.warren.wire.MalformedMessageException;
 import dev.warren.wire.key.PublicKey;
 import dev.warren.wire.relay.RelayFrame;
@@ -27,11 +27,18 @@ import java.util.logging.Logger;
  *
  * <p>Flow. 1. The reader (the connection's virtual thread, {@link #readLoop}) reads whole frames and hands packets
  * to the {@link Router}, which rewrites a SendPacket in place into a RecvPacket and queues it on the destination.
+ * When that leaves the destination's queue half full or more, the reader yields its carrier thread: the
+ * destination's writer, woken by the enqueue, typically waits on this same carrier, and a read can hold ~90
+ * packets — without the yield they all land before the writer runs and the queue drops most of a burst (the
+ * tunnel's TCP sees that as loss).
  * 2. Each connection has three queues: control frames (ServerInfo, PeerGone, PeerPresent, Pong, KeepAlive) which
  * are never dropped, disco packets ({@link #discoQueue} deep) and other packets ({@link #sendQueue} deep); a full
  * packet queue drops its oldest entry, so the freshest packets win and a flood of data never pushes out disco.
- * 3. The writer (a second virtual thread) takes everything queued — control first, then disco, then data — writes
- * it into a buffered stream and flushes once per batch, so a busy connection is written in large chunks.
+ * 3. The writer (a second virtual thread) takes everything queued — control first, then disco, then data, at most
+ * {@link #BATCH} frames and about {@link #BATCH_BYTES} bytes — copies it into one reused buffer and writes that with
+ * a single call, so a busy connection costs one system call per batch and is sent in large TCP segments.
+ * The reader parses every frame a {@code read} returned from one reused buffer ({@link FrameReader}); only a
+ * packet that is queued is copied out of it, into an array of its own that the queue holds until written.
  * 4. While a write is in progress {@link #writeStartedNanos} holds its start; the server's sweep closes a
  * connection whose write has been blocked longer than the write deadline (a stuck reader must not hold memory or
  * block the relay).
@@ -42,7 +49,11 @@ import java.util.logging.Logger;
  */
 final class ClientConn {
     private static final Logger LOG = Logger.getLogger(ClientConn.class.getName());
-    private static final int BATCH = 128;
+    /** Most frames one write takes from the queues. */
+    static final int BATCH = 256;
+    /** A write stops taking frames once it holds this many bytes (it may exceed it by one frame). */
+    static final int BATCH_BYTES = 192 << 10;
+    private static final int WRITE_BUFFER_INITIAL = 16 << 10;
 
     final long id;
     final PublicKey key;
@@ -113,20 +124,26 @@ final class ClientConn {
         scheduleKeepAlive();
     }
 
-    /** Queues a packet frame (a RecvPacket); drops the oldest of its queue when full. */
-    void enqueuePacket(byte[] frame, boolean isDisco) {
+    /**
+     * Queues a packet frame (a RecvPacket); drops the oldest of its queue when full. Returns true when the queue
+     * is now at least half full: the writer is falling behind, and the caller (a reader that may have tens of
+     * packets from one read still to route) should let it run before queueing more.
+     */
+    boolean enqueuePacket(byte[] frame, boolean isDisco) {
         lock.lock();
         try {
             if (closed) {
-                return;
+                return false;
             }
             ArrayDeque<byte[]> q = isDisco ? disco : data;
-            if (q.size() >= (isDisco ? discoQueue : sendQueue)) {
+            int limit = isDisco ? discoQueue : sendQueue;
+            if (q.size() >= limit) {
                 q.pollFirst();
                 dropped.incrementAndGet();
             }
             q.addLast(frame);
             ready.signal();
+            return 2 * q.size() >= limit;
         } finally {
             lock.unlock();
         }
@@ -243,6 +260,7 @@ final class ClientConn {
 
     private void writeLoop() {
         List<byte[]> batch = new ArrayList<>(BATCH);
+        byte[] wbuf = new byte[WRITE_BUFFER_INITIAL];
         try {
             while (true) {
                 lock.lock();
@@ -253,20 +271,33 @@ final class ClientConn {
                     if (closed) {
                         return;
                     }
-                    drainLocked(control, batch);
-                    pongQueued = false;
-                    drainLocked(disco, batch);
-                    drainLocked(data, batch);
+                    int bytes = drainLocked(control, batch, 0);
+                    if (control.isEmpty()) {
+                        pongQueued = false;
+                    }
+                    bytes = drainLocked(disco, batch, bytes);
+                    drainLocked(data, batch, bytes);
                 } finally {
                     lock.unlock();
                 }
-                writeStartedNanos = clock.nanoTime() | 1;
+                int n = 0;
                 for (byte[] f : batch) {
-                    out.write(f);
+                    n += f.length;
                 }
+                if (n > wbuf.length) {
+                    wbuf = new byte[Math.max(n, Math.min(2 * wbuf.length, BATCH_BYTES + RelayFrame.HEADER_SIZE
+                            + RelayFrame.MAX_PAYLOAD))];
+                }
+                int pos = 0;
+                for (byte[] f : batch) {
+                    System.arraycopy(f, 0, wbuf, pos, f.length);
+                    pos += f.length;
+                }
+                batch.clear();
+                writeStartedNanos = clock.nanoTime() | 1;
+                out.write(wbuf, 0, n);
                 out.flush();
                 writeStartedNanos = 0;
-                batch.clear();
             }
         } catch (IOException e) {
             close("write failed: " + e.getMessage());
@@ -277,10 +308,17 @@ final class ClientConn {
         }
     }
 
-    private static void drainLocked(ArrayDeque<byte[]> q, List<byte[]> batch) {
-        while (batch.size() < BATCH && !q.isEmpty()) {
-            batch.add(q.pollFirst());
+    /**
+     * Moves frames from {@code q} to {@code batch} while the batch has fewer than {@link #BATCH} frames and
+     * {@link #BATCH_BYTES} bytes; returns the batch's byte count.
+     */
+    static int drainLocked(ArrayDeque<byte[]> q, List<byte[]> batch, int bytes) {
+        while (batch.size() < BATCH && bytes < BATCH_BYTES && !q.isEmpty()) {
+            byte[] f = q.pollFirst();
+            batch.add(f);
+            bytes += f.length;
         }
+        return bytes;
     }
 
     /**
@@ -289,18 +327,23 @@ final class ClientConn {
      */
     void readLoop(Router router, PeerLog peerLog) {
         String why = "closed by peer";
+        FrameReader r = new FrameReader(in);
         try {
             while (true) {
-                byte[] f = FrameIo.readFrame(in);
-                int type = FrameIo.type(f);
-                int n = FrameIo.payloadLength(f);
+                int type = r.next();
+                int n = r.payloadLength();
                 switch (type) {
                     case RelayFrame.TYPE_SEND_PACKET -> {
                         if (n < RelayFrame.KEY_SIZE) {
                             throw new MalformedMessageException("SendPacket frame of " + n
                                     + " payload bytes is shorter than 32");
                         }
-                        router.onSendPacket(this, f);
+                        if (router.onSendPacket(this, r.copyFrame())) {
+                            // the destination's writer is falling behind: its virtual thread, woken by our
+                            // enqueue, is likely queued on this carrier behind us; let it write before we queue
+                            // more, or a read's worth of packets (up to ~90) would overflow its 32 places
+                            Thread.yield();
+                        }
                     }
                     case RelayFrame.TYPE_FORWARD_PACKET -> {
                         requireMesh(type);
@@ -308,7 +351,9 @@ final class ClientConn {
                             throw new MalformedMessageException("ForwardPacket frame of " + n
                                     + " payload bytes is shorter than 64");
                         }
-                        router.onForwardPacket(f);
+                        if (router.onForwardPacket(r.copyFrame())) {
+                            Thread.yield(); // as for SendPacket
+                        }
                     }
                     case RelayFrame.TYPE_WATCH_CONNS -> {
                         requireMesh(type);
@@ -316,10 +361,10 @@ final class ClientConn {
                     }
                     case RelayFrame.TYPE_CLOSE_PEER -> {
                         requireMesh(type);
-                        router.closePeer(((RelayFrame.ClosePeer) decode(f)).peer());
+                        router.closePeer(((RelayFrame.ClosePeer) decode(r)).peer());
                     }
-                    case RelayFrame.TYPE_PING -> enqueuePong(((RelayFrame.Ping) decode(f)).data());
-                    case RelayFrame.TYPE_NOTE_PREFERRED -> preferred = ((RelayFrame.NotePreferred) decode(f)).preferred();
+                    case RelayFrame.TYPE_PING -> enqueuePong(((RelayFrame.Ping) decode(r)).data());
+                    case RelayFrame.TYPE_NOTE_PREFERRED -> preferred = ((RelayFrame.NotePreferred) decode(r)).preferred();
                     default -> {
                         // KeepAlive, Pong, a repeated ClientInfo and unknown types: nothing to do (skipped by length)
                     }
@@ -343,8 +388,9 @@ final class ClientConn {
         }
     }
 
-    private static RelayFrame decode(byte[] f) throws MalformedMessageException {
-        return RelayFrame.decode(FrameIo.type(f), ByteBuffer.wrap(f, RelayFrame.HEADER_SIZE, FrameIo.payloadLength(f)));
+    private static RelayFrame decode(FrameReader r) throws MalformedMessageException {
+        return RelayFrame.decode(r.buffer()[r.frameOffset()] & 0xFF,
+                ByteBuffer.wrap(r.buffer(), r.payloadOffset(), r.payloadLength()));
     }
 
     String describe() {

@@ -262,8 +262,10 @@ public final class RelayServer implements AutoCloseable {
             s.setSoTimeout((int) cfg.handshakeTimeout().toMillis());
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
-            InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
-            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+            // Small buffers: the HTTP head is read byte by byte and the handshake frames are small; afterwards
+            // ClientConn reads through its own FrameReader and writes whole batches, which bypass these buffers.
+            InputStream in = new BufferedInputStream(s.getInputStream(), 8 << 10);
+            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8 << 10);
             if (!upgrade(in, out)) {
                 return;
             }

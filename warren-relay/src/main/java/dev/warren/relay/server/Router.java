@@ -147,12 +147,16 @@ final class Router {
         }
     }
 
-    /** A SendPacket frame (payload at least 32 bytes) from {@code from}; the frame array is handed over. */
-    void onSendPacket(ClientConn from, byte[] frame) {
+    /**
+     * A SendPacket frame (payload at least 32 bytes) from {@code from}; the frame array is handed over. Returns
+     * true when it was queued on a local connection whose queue is now half full or more (see
+     * {@link ClientConn#enqueuePacket}).
+     */
+    boolean onSendPacket(ClientConn from, byte[] frame) {
         packetsIn.incrementAndGet();
         if (from.rateLimit != null && !from.rateLimit.tryTake(frame.length)) {
             droppedRateLimit.incrementAndGet();
-            return;
+            return false;
         }
         int off = RelayFrame.HEADER_SIZE + RelayFrame.KEY_SIZE;
         int len = frame.length - off;
@@ -169,26 +173,30 @@ final class Router {
                 sentTo.computeIfAbsent(from.key, k -> new HashSet<>()).add(dst);
                 frame[0] = (byte) RelayFrame.TYPE_RECV_PACKET;
                 from.key.copyTo(frame, RelayFrame.HEADER_SIZE);
-                s.active.enqueuePacket(frame, disco);
+                boolean behind = s.active.enqueuePacket(frame, disco);
                 delivered.incrementAndGet();
-                return;
+                return behind;
             }
             link = forwarders.get(dst);
         }
         if (link != null) {
             link.forward(from.key, dst, frame, off, len);
             forwarded.incrementAndGet();
-            return;
+            return false;
         }
         droppedUnknown.incrementAndGet();
         if (disco && from.notHereLimit.tryTake(1)) {
             notHereSent.incrementAndGet();
             from.enqueueControl(new RelayFrame.PeerGone(dst, RelayFrame.PEER_GONE_NOT_HERE));
         }
+        return false;
     }
 
-    /** A ForwardPacket frame (payload at least 64 bytes) from a mesh peer: delivered here or dropped. */
-    void onForwardPacket(byte[] frame) {
+    /**
+     * A ForwardPacket frame (payload at least 64 bytes) from a mesh peer: delivered here or dropped. Returns true
+     * when the local destination's queue is now half full or more.
+     */
+    boolean onForwardPacket(byte[] frame) {
         packetsIn.incrementAndGet();
         int h = RelayFrame.HEADER_SIZE;
         PublicKey src = PublicKey.of(Arrays.copyOfRange(frame, h, h + RelayFrame.KEY_SIZE));
@@ -204,11 +212,12 @@ final class Router {
             ClientSet s = local.get(dst);
             if (s == null) {
                 droppedUnknown.incrementAndGet();
-                return;
+                return false;
             }
             sentTo.computeIfAbsent(src, k -> new HashSet<>()).add(dst);
-            s.active.enqueuePacket(recv, disco);
+            boolean behind = s.active.enqueuePacket(recv, disco);
             delivered.incrementAndGet();
+            return behind;
         }
     }
 

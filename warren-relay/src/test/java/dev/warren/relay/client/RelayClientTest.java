@@ -110,4 +110,46 @@ class RelayClientTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new RelayClientConfig(port, r.key, null, null, Clock.system(), kit.scheduler));
     }
+
+    @Test
+    void aBatchGoesOutInOrderAndTheReceiverHearsTheEndOfEachRun() throws Exception {
+        RelayServer s = kit.start(kit.config());
+        Recorder a = kit.connect(s);
+        Recorder b = kit.connect(s);
+        // 30 of 40 packets: within the relay's 32-packet queue for b, so none is dropped however the relay and
+        // b's writer interleave
+        int n = 40;
+        dev.warren.wire.datapath.PacketBuffer[] bufs = new dev.warren.wire.datapath.PacketBuffer[n];
+        for (int i = 0; i < n; i++) {
+            bufs[i] = dev.warren.wire.datapath.PacketBuffer.allocate(2048);
+            byte[] p = bytes(100 + i, i);
+            bufs[i].copyFrom(p, 0, 16, p.length);
+            bufs[i].set(16, p.length);
+        }
+        assertEquals(30, a.client.send(b.pub, bufs, 10, 30), "every packet of the batch is taken");
+        for (int i = 10; i < n; i++) {
+            RelayTestKit.Event e = b.nextPacket();
+            assertEquals(a.pub, e.peer());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bytes(100 + i, i), e.data(), "packet " + i);
+        }
+        RelayTestKit.await("packetsEnd after the last packet", () -> b.deliveredAtEnd.get() == 30);
+        assertTrue(b.ends.get() >= 1 && b.ends.get() <= 30);
+        a.client.close();
+        assertEquals(0, a.client.send(b.pub, bufs, 0, 3), "a closed client takes nothing");
+    }
+
+    @Test
+    void aBatchStopsAtAnOversizedPacket() throws Exception {
+        RelayServer s = kit.start(kit.config());
+        Recorder a = kit.connect(s);
+        Recorder b = kit.connect(s);
+        dev.warren.wire.datapath.PacketBuffer[] bufs = new dev.warren.wire.datapath.PacketBuffer[3];
+        int[] sizes = {10, RelayFrame.MAX_PACKET_SIZE + 1, 10};
+        for (int i = 0; i < 3; i++) {
+            bufs[i] = dev.warren.wire.datapath.PacketBuffer.allocate(RelayFrame.MAX_PACKET_SIZE + 64);
+            bufs[i].set(16, sizes[i]);
+        }
+        assertEquals(1, a.client.send(b.pub, bufs, 0, 3));
+        assertEquals(10, b.nextPacket().data().length);
+    }
 }

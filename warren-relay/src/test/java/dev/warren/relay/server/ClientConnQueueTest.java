@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,5 +148,141 @@ class ClientConnQueueTest {
         c.enqueueControl(new RelayFrame.KeepAlive());
         assertTrue(c.isClosed());
         assertEquals("control queue overflow (3 frames unread)", c.closeReason());
+    }
+
+    /** An output stream that records each write call separately. */
+    static final class Recording extends OutputStream {
+        final List<byte[]> writes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void write(int b) {
+            writes.add(new byte[]{(byte) b});
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            writes.add(java.util.Arrays.copyOfRange(b, off, off + len));
+        }
+
+        int total() {
+            synchronized (writes) {
+                return writes.stream().mapToInt(w -> w.length).sum();
+            }
+        }
+    }
+
+    @Test
+    void oneWakeUpIsOneWriteOfControlThenDiscoThenData() throws Exception {
+        Recording out = new Recording();
+        ClientConn c = new ClientConn(1, pub, false, new Socket(), InputStream.nullInputStream(), out, cfg(), 100);
+        for (int i = 0; i < 20; i++) {
+            c.enqueuePacket(recv(pub, RelayTestKit.bytes(200, i)), false);
+        }
+        for (int i = 0; i < 5; i++) {
+            c.enqueuePacket(recv(pub, RelayTestKit.discoPacket(i)), true);
+        }
+        c.enqueueControl(new RelayFrame.KeepAlive());
+        c.enqueueControl(new RelayFrame.PeerGone(pub, RelayFrame.PEER_GONE_DISCONNECTED));
+        int expected = 5 + (5 + 33) + 5 * (5 + 32 + 100) + 20 * (5 + 32 + 200);
+        c.start();
+        RelayTestKit.await("writer drained", () -> out.total() == expected);
+        assertEquals(1, out.writes.size(), "everything queued before the wake-up goes out in one write");
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(out.writes.getFirst());
+        List<RelayFrame> f = frames(all);
+        assertEquals(27, f.size());
+        assertTrue(f.get(0) instanceof RelayFrame.KeepAlive);
+        assertTrue(f.get(1) instanceof RelayFrame.PeerGone);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(RelayTestKit.discoPacket(i)[10], ((RelayFrame.RecvPacket) f.get(2 + i)).packet()[10]);
+        }
+        for (int i = 0; i < 20; i++) {
+            assertArrayEquals(RelayTestKit.bytes(200, i), ((RelayFrame.RecvPacket) f.get(7 + i)).packet());
+        }
+        c.close("done");
+    }
+
+    @Test
+    void aBacklogLargerThanABatchGoesOutInOrderInBoundedWholeFrameWrites() throws Exception {
+        Recording out = new Recording();
+        // a mesh peer's data queue holds 32 x 32 packets, so 600 fit without drops
+        ClientConn c = new ClientConn(1, pub, true, new Socket(), InputStream.nullInputStream(), out, cfg(), 100);
+        int n = 600;
+        int frameLen = 5 + 32 + 1000;
+        for (int i = 0; i < n; i++) {
+            c.enqueuePacket(recv(pub, RelayTestKit.bytes(1000, i)), false);
+        }
+        assertEquals(0, c.dropped.get());
+        c.start();
+        RelayTestKit.await("writer drained", () -> out.total() == n * frameLen);
+        assertTrue(out.writes.size() >= 3, "600 KB cannot go in fewer than 3 batches: " + out.writes.size());
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] w : out.writes) {
+            assertEquals(0, w.length % frameLen, "a write holds whole frames");
+            assertTrue(w.length / frameLen <= ClientConn.BATCH, "at most BATCH frames per write");
+            assertTrue(w.length < ClientConn.BATCH_BYTES + frameLen, "at most one frame past BATCH_BYTES");
+            all.writeBytes(w);
+        }
+        List<RelayFrame> f = frames(all);
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(RelayTestKit.bytes(1000, i), ((RelayFrame.RecvPacket) f.get(i)).packet(), "packet " + i);
+        }
+        c.close("done");
+    }
+
+    @Test
+    void aReaderThatStopsReadingIsDroppedAfterTheDeadlineEvenMidBatch() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        OutputStream stalls = new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[]{(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writing.countDown();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ClientConn c = new ClientConn(1, pub, false, new Socket(), InputStream.nullInputStream(), stalls, cfg(), 100);
+        c.start();
+        for (int i = 0; i < 10; i++) {
+            c.enqueuePacket(recv(pub, new byte[1000]), false);
+        }
+        assertTrue(writing.await(5, TimeUnit.SECONDS));
+        for (int i = 0; i < 100; i++) {
+            c.enqueuePacket(recv(pub, new byte[1000]), false);
+        }
+        assertTrue(c.dropped.get() >= 100 - 32, "the stalled connection's queue keeps dropping its oldest");
+        c.checkWriteDeadline(clock.nanoTime() + Duration.ofMillis(1999).toNanos());
+        assertTrue(!c.isClosed());
+        c.checkWriteDeadline(clock.nanoTime() + Duration.ofMillis(2001).toNanos());
+        assertTrue(c.isClosed());
+        never.countDown();
+    }
+
+    @Test
+    void enqueueSaysWhenTheWriterFallsBehind() {
+        ClientConn c = new ClientConn(1, pub, false, new Socket(), InputStream.nullInputStream(),
+                OutputStream.nullOutputStream(), cfg(), 100);
+        for (int i = 1; i < 16; i++) {
+            assertTrue(!c.enqueuePacket(recv(pub, new byte[10]), false), "queue of " + i + " of 32: not behind");
+        }
+        assertTrue(c.enqueuePacket(recv(pub, new byte[10]), false), "half of the 32 places taken");
+        for (int i = 0; i < 40; i++) {
+            assertTrue(c.enqueuePacket(recv(pub, new byte[10]), false), "a full queue stays behind");
+        }
+        assertEquals(24, c.dropped.get());
+        for (int i = 1; i < 8; i++) {
+            assertTrue(!c.enqueuePacket(recv(pub, RelayTestKit.discoPacket(i)), true), "disco has its own queue");
+        }
+        c.close("done");
+        assertTrue(!c.enqueuePacket(recv(pub, new byte[10]), false), "a closed connection takes nothing");
     }
 }
