@@ -103,7 +103,10 @@ final class BirthdayHost implements Birthday.Host {
             case WIREGUARD -> {
                 Endpoint magic = sock.verifiedMagic(src);
                 if (magic != null) {
-                    sock.bind().relayInbound(magic, b); // same queue as relay packets: the engine sees one bind
+                    // same inbox as relay packets (the engine sees one bind); the side-socket thread has no read
+                    // batches, so each datagram is its own run
+                    sock.bind().relayInbound(magic, b);
+                    sock.bind().relayFlush();
                 }
             }
             case STUN, JUNK -> {
