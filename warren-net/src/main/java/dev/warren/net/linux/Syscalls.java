@@ -72,25 +72,35 @@ public final class Syscalls {
     /** The running architecture's numbers (initialised with the handles, on first use). */
     public static final Numbers NR;
 
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MemorySegment SYSCALL;
     private static final MethodHandle WITH_ERRNO;
-    private static final MethodHandle NO_ERRNO;
 
     static {
         NR = Numbers.forArch(System.getProperty("os.arch", "?"));
-        Linker linker = Linker.nativeLinker();
-        MemorySegment syscall = linker.defaultLookup().find("syscall")
+        SYSCALL = LINKER.defaultLookup().find("syscall")
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol syscall not found"));
-        Linker.Option variadic = Linker.Option.firstVariadicArg(1);
-        WITH_ERRNO = linker.downcallHandle(syscall, SHAPE, Linker.Option.captureCallState("errno"), variadic);
-        NO_ERRNO = linker.downcallHandle(syscall, SHAPE, variadic);
+        WITH_ERRNO = LINKER.downcallHandle(SYSCALL, SHAPE, Linker.Option.captureCallState("errno"),
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    /**
+     * The stub without errno capture, generated on first use: creating a device needs only the capturing one,
+     * and each stub costs ~15–40 ms of CPU at start-up.
+     */
+    private static final class Fast {
+        static final MethodHandle NO_ERRNO = LINKER.downcallHandle(SYSCALL, SHAPE, Linker.Option.firstVariadicArg(1));
     }
 
     private Syscalls() {
     }
 
-    /** Generates both downcall stubs now (e.g. on a background thread while start-up goes on). */
+    /**
+     * Generates both downcall stubs now, the capturing one (set-up calls) first (e.g. on a background thread
+     * while start-up goes on).
+     */
     public static void preload() {
-        if (NR == null) {
+        if (NR == null || Fast.NO_ERRNO == null) {
             throw new AssertionError();
         }
     }
@@ -113,7 +123,7 @@ public final class Syscalls {
      */
     public static long callFast(int nr, long a1, long a2, long a3, long a4, long a5, long a6) {
         try {
-            return (long) NO_ERRNO.invokeExact((long) nr, a1, a2, a3, a4, a5, a6);
+            return (long) Fast.NO_ERRNO.invokeExact((long) nr, a1, a2, a3, a4, a5, a6);
         } catch (Throwable t) {
             throw rethrow(t);
         }
