@@ -1,61 +1,40 @@
 package dev.warren.cli;
 
-import dev.warren.crypto.Aead;
-import dev.warren.crypto.Blake2s;
-import dev.warren.crypto.Kdf;
-import dev.warren.crypto.X25519;
-import dev.warren.crypto.XAead;
-import dev.warren.wire.key.PrivateKey;
-
 /**
- * Loads and exercises the handshake's cryptography on a background thread while the daemon starts, so the first
- * handshake does not pay for class loading, BouncyCastle's fixed-base tables and the interpreter. Runs once,
- * at low priority, and touches no shared state.
+ * Start-up work for {@code warren wg} that can run beside the main thread: generating the FFM downcall stubs
+ * of the native layer, which the main thread needs in turn (TUN device, then engine). Touches no shared state
+ * beyond the JDK's class initialisation, which makes the main thread wait where it needs a stub not yet made.
+ *
+ * <p>An earlier version also exercised the handshake's cryptography here (40 rounds of X25519, BLAKE2s and the
+ * AEAD at low priority). Measured with {@code bench/wg-throughput.sh --start-only}, it added ~45 ms of CPU
+ * before the daemon was ready and saved none afterwards (Java thread priorities are not applied on Linux, so
+ * it competed with start-up): removed (ADR 0016).
  */
 final class Warmup {
     private Warmup() {
     }
 
     /**
-     * Initialises the native bindings on a background thread while the main thread does the rest of start-up:
-     * the TUN device's first (it is created first), then the UDP bind's and libsodium's. Generating FFM stubs
-     * costs ~250 ms of CPU in all; one thread leaves the other core to the main thread.
+     * Initialises the native bindings on two background threads while the main thread does the rest of
+     * start-up: one generates the system-call stubs (the capturing one first: creating the TUN device waits for
+     * it), the other libsodium's (the engine's AEAD, which {@code Device.start} waits for). Each FFM stub costs
+     * ~15–40 ms of CPU; splitting them lets the two cores share the work while the main thread waits.
      */
     static void nativeLayerInBackground() {
-        Thread.ofPlatform().daemon().name("wg-native-init").start(() -> {
+        Thread.ofPlatform().daemon().name("wg-syscall-init").start(() -> {
             try {
                 dev.warren.net.linux.Libc.preloadTun();
                 dev.warren.net.linux.Libc.preloadUdp();
-                dev.warren.crypto.Aead.autoProvider();
             } catch (LinkageError | RuntimeException e) {
                 // the device's own use reports any real problem
             }
         });
-    }
-
-    static void startInBackground() {
-        Thread t = Thread.ofPlatform().daemon().name("wg-warmup").unstarted(Warmup::run);
-        t.setPriority(Thread.MIN_PRIORITY);
-        t.start();
-    }
-
-    private static void run() {
-        try {
-            byte[] key = new byte[32];
-            Aead aead = Aead.create();
-            for (int i = 0; i < 40; i++) {
-                PrivateKey a = X25519.generatePrivateKey();
-                PrivateKey b = X25519.generatePrivateKey();
-                X25519.sharedSecret(a, X25519.publicKey(b));
-                byte[] h = Blake2s.hash(key, Blake2s.hmac(key, key));
-                Kdf.kdf(3, h, key);
-                Blake2s.mac(h, key);
-                byte[] sealed = aead.seal(h, i, new byte[32], h);
-                aead.open(h, i, sealed, h);
-                XAead.open(h, new byte[24], XAead.seal(h, new byte[24], key, h), h);
+        Thread.ofPlatform().daemon().name("wg-aead-init").start(() -> {
+            try {
+                dev.warren.crypto.Aead.autoProvider();
+            } catch (LinkageError | RuntimeException e) {
+                // the engine's own use reports any real problem
             }
-        } catch (Exception | Error e) {
-            // warming up is best effort
-        }
+        });
     }
 }

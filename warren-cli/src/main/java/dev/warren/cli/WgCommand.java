@@ -88,7 +88,6 @@ final class WgCommand implements Callable<Integer> {
             return fail("invalid interface name \"" + iface + "\" (1-15 characters of A-Z a-z 0-9 _ = + . -)");
         }
         Path socket = Path.of(System.getProperty("warren.uapi.dir", "/var/run/wireguard"), iface + ".sock");
-        Warmup.startInBackground();
         ExecutorScheduler scheduler = new ExecutorScheduler("wg-timers");
         LinuxTun tun;
         StartupTrace.mark("arguments checked");

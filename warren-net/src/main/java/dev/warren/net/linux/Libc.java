@@ -49,14 +49,14 @@ public final class Libc {
     }
 
     /**
-     * Generates the downcall stubs now, e.g. on a background thread while the rest of start-up goes on (the TUN
-     * device and the UDP bind share them, so either preload does both).
+     * Generates the downcall stub that creating a device needs (the errno-capturing one), e.g. on a background
+     * thread while the rest of start-up goes on.
      */
     public static void preloadTun() {
-        Syscalls.preload();
+        Syscalls.preloadCapturing();
     }
 
-    /** Same as {@link #preloadTun}: one set of stubs serves every call. */
+    /** Generates both downcall stubs (the packet loops' non-capturing one too). */
     public static void preloadUdp() {
         Syscalls.preload();
     }

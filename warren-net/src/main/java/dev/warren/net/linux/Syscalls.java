@@ -95,12 +95,16 @@ public final class Syscalls {
     private Syscalls() {
     }
 
-    /**
-     * Generates both downcall stubs now, the capturing one (set-up calls) first (e.g. on a background thread
-     * while start-up goes on).
-     */
+    /** Generates the errno-capturing stub (the one set-up calls use) now, e.g. on a background thread. */
+    public static void preloadCapturing() {
+        if (WITH_ERRNO == null) {
+            throw new AssertionError();
+        }
+    }
+
+    /** Generates both downcall stubs now, the capturing one first. */
     public static void preload() {
-        if (NR == null || Fast.NO_ERRNO == null) {
+        if (WITH_ERRNO == null || Fast.NO_ERRNO == null) {
             throw new AssertionError();
         }
     }
