@@ -1,5 +1,11 @@
 package dev.warren.cli;
 
+import dev.warren.crypto.Aead;
+import dev.warren.net.linux.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
  * Start-up work for {@code warren wg} that can run beside the main thread: generating the FFM downcall stubs
  * of the native layer, which the main thread needs in turn (TUN device, then engine). Touches no shared state
@@ -18,20 +24,28 @@ final class Warmup {
      * Initialises the native bindings on two background threads while the main thread does the rest of
      * start-up: one generates the system-call stubs (the capturing one first: creating the TUN device waits for
      * it), the other libsodium's (the engine's AEAD, which {@code Device.start} waits for). Each FFM stub costs
-     * ~15–40 ms of CPU; splitting them lets the two cores share the work while the main thread waits.
+     * ~15–40 ms of CPU; splitting them lets the two cores share the work while the main thread waits. Each
+     * thread then makes one harmless call through every downcall, because the first call through a downcall
+     * handle links its invoker (a few more spun classes, ~5–20 ms), which would otherwise fall on device
+     * creation and on the first handshake and packet.
      */
     static void nativeLayerInBackground() {
         Thread.ofPlatform().daemon().name("wg-syscall-init").start(() -> {
-            try {
-                dev.warren.net.linux.Libc.preloadTun();
-                dev.warren.net.linux.Libc.preloadUdp();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = Libc.newCallState(arena);
+                Libc.preloadTun();
+                Libc.close(state, -1); // EBADF: links the capturing call
+                Libc.preloadUdp();
+                Libc.readFast(-1, 0, 0); // EBADF: links the non-capturing call
             } catch (LinkageError | RuntimeException e) {
                 // the device's own use reports any real problem
             }
         });
         Thread.ofPlatform().daemon().name("wg-aead-init").start(() -> {
             try {
-                dev.warren.crypto.Aead.autoProvider();
+                Aead aead = Aead.create();
+                byte[] key = new byte[32];
+                aead.open(key, 0, aead.seal(key, 0, new byte[16], new byte[0]), new byte[0]);
             } catch (LinkageError | RuntimeException e) {
                 // the engine's own use reports any real problem
             }
