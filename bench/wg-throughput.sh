@@ -171,7 +171,11 @@ for pair in rows:
     t["eff"] = [m / c if c else 0 for m, c in zip(t.get("tcp1_mbit", []), t.get("tcp1_cpu_pct", []))]
 pairs = list(rows)
 ref = "wireguard-go:wireguard-go"
-print(f"\nWarren vs wireguard-go, {sys.argv[2]} s per iperf3 run, medians of {len(rows[pairs[0]]['start_ms'])} run(s)\n")
+runs = len(rows[pairs[0]]['start_ms'])
+if any("ready_ms" in t for t in rows.values()):
+    print(f"\nWarren vs wireguard-go, start-up only, medians of {runs} run(s)\n")
+else:
+    print(f"\nWarren vs wireguard-go, {sys.argv[2]} s per iperf3 run, medians of {runs} run(s)\n")
 hdr = f"| {'metric':28} | " + " | ".join(f"{p.replace(':', ' <-> '):28}" for p in pairs) + " | warren ÷ wireguard-go |"
 print(hdr); print("|" + "---|" * (len(pairs) + 2))
 for name, key, better in metrics:
