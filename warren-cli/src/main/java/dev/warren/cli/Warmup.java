@@ -31,24 +31,36 @@ final class Warmup {
      */
     static void nativeLayerInBackground() {
         Thread.ofPlatform().daemon().name("wg-syscall-init").start(() -> {
-            try (Arena arena = Arena.ofConfined()) {
+            linkSyscalls(false);
+            linkSyscalls(true);
+        });
+        Thread.ofPlatform().daemon().name("wg-aead-init").start(Warmup::linkAead);
+    }
+
+    /** Generates and links one of the two system-call stubs (see {@code Syscalls}). */
+    private static void linkSyscalls(boolean fast) {
+        try (Arena arena = Arena.ofConfined()) {
+            if (fast) {
+                Libc.preloadUdp();
+                Libc.readFast(-1, 0, 0); // EBADF: links the non-capturing call
+            } else {
                 MemorySegment state = Libc.newCallState(arena);
                 Libc.preloadTun();
                 Libc.close(state, -1); // EBADF: links the capturing call
-                Libc.preloadUdp();
-                Libc.readFast(-1, 0, 0); // EBADF: links the non-capturing call
-            } catch (LinkageError | RuntimeException e) {
-                // the device's own use reports any real problem
             }
-        });
-        Thread.ofPlatform().daemon().name("wg-aead-init").start(() -> {
-            try {
-                Aead aead = Aead.create();
-                byte[] key = new byte[32];
-                aead.open(key, 0, aead.seal(key, 0, new byte[16], new byte[0]), new byte[0]);
-            } catch (LinkageError | RuntimeException e) {
-                // the engine's own use reports any real problem
-            }
-        });
+        } catch (LinkageError | RuntimeException e) {
+            // the device's own use reports any real problem
+        }
+    }
+
+    /** Generates and links libsodium's stubs, when the AEAD in use is libsodium's. */
+    private static void linkAead() {
+        try {
+            Aead aead = Aead.create();
+            byte[] key = new byte[32];
+            aead.open(key, 0, aead.seal(key, 0, new byte[16], new byte[0]), new byte[0]);
+        } catch (LinkageError | RuntimeException e) {
+            // the engine's own use reports any real problem
+        }
     }
 }
