@@ -1,7 +1,12 @@
 package dev.warren.cli;
 
 import dev.warren.crypto.Aead;
+import dev.warren.crypto.Blake2s;
+import dev.warren.crypto.Kdf;
+import dev.warren.crypto.X25519;
+import dev.warren.crypto.XAead;
 import dev.warren.net.linux.Libc;
+import dev.warren.wire.key.PrivateKey;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,10 +16,11 @@ import java.lang.foreign.MemorySegment;
  * of the native layer, which the main thread needs in turn (TUN device, then engine). Touches no shared state
  * beyond the JDK's class initialisation, which makes the main thread wait where it needs a stub not yet made.
  *
- * <p>An earlier version also exercised the handshake's cryptography here (40 rounds of X25519, BLAKE2s and the
- * AEAD at low priority). Measured with {@code bench/wg-throughput.sh --start-only}, it added ~45 ms of CPU
- * before the daemon was ready and saved none afterwards (Java thread priorities are not applied on Linux, so
- * it competed with start-up): removed (ADR 0016).
+ * <p>The handshake's primitives (X25519, BLAKE2s, the KDF, the AEADs) then run once, so that their classes are
+ * initialised and their first calls linked before the first handshake. An earlier version ran 40 rounds at
+ * "low priority" to get them JIT-compiled; measured with {@code bench/wg-throughput.sh --start-only}, that
+ * added ~45 ms of CPU before the daemon was ready (Java thread priorities are not applied on Linux), while one
+ * round costs ~10 ms and takes ~10 ms off the time from "ready" to the first reply (ADR 0016).
  */
 final class Warmup {
     private Warmup() {
@@ -34,7 +40,10 @@ final class Warmup {
             linkSyscalls(false);
             linkSyscalls(true);
         });
-        Thread.ofPlatform().daemon().name("wg-aead-init").start(Warmup::linkAead);
+        Thread.ofPlatform().daemon().name("wg-aead-init").start(() -> {
+            linkAead();
+            handshakePrimitivesOnce();
+        });
     }
 
     /** Generates and links one of the two system-call stubs (see {@code Syscalls}). */
@@ -61,6 +70,22 @@ final class Warmup {
             aead.open(key, 0, aead.seal(key, 0, new byte[16], new byte[0]), new byte[0]);
         } catch (LinkageError | RuntimeException e) {
             // the engine's own use reports any real problem
+        }
+    }
+
+    /** Runs each primitive of a Noise_IKpsk2 handshake once (keys, DH, hashes, KDF, both AEADs). */
+    private static void handshakePrimitivesOnce() {
+        try {
+            byte[] key = new byte[32];
+            PrivateKey a = X25519.generatePrivateKey();
+            PrivateKey b = X25519.generatePrivateKey();
+            X25519.sharedSecret(a, X25519.publicKey(b));
+            byte[] h = Blake2s.hash(key, Blake2s.hmac(key, key));
+            Kdf.kdf(3, h, key);
+            Blake2s.mac(h, key);
+            XAead.open(h, new byte[24], XAead.seal(h, new byte[24], key, h), h);
+        } catch (Exception | LinkageError e) {
+            // best effort: the handshake itself reports any real problem
         }
     }
 }
