@@ -39,9 +39,11 @@ final class SelfTestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         if (udp) {
-            // also initialise the TUN layer's classes (no device is created), so a start-up cache trained on this
-            // run covers them
+            // also initialise the TUN layer's classes (no device is created) and run `warren wg`'s background
+            // start-up work, so a start-up cache trained on this run covers them (and their lambdas, which are
+            // otherwise spun at run time)
             Class.forName(LinuxTun.class.getName(), true, SelfTestCommand.class.getClassLoader());
+            Warmup.nativeLayerInBackground();
         }
         try (InMemoryPair pair = new InMemoryPair("selftest", udp)) {
             if (uapi) {

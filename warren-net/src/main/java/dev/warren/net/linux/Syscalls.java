@@ -27,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code syscall} returns {@code -1} and sets {@code errno} on failure (kernel results -4095..-1).
  *
  * <p>The numbers are per architecture ({@link Numbers}): x86-64 and aarch64 are supported; on any other
- * architecture the first call fails with an {@link UnsupportedOperationException} naming it. aarch64 has no
+ * architecture initialising this class fails (its cause, an {@link UnsupportedOperationException}, names the
+ * architecture), and {@link Libc#isLinux64()} is false there so that callers take their portable paths. aarch64 has no
  * {@code open} or {@code eventfd}, so {@code openat} and {@code eventfd2} are used everywhere; it has no
  * {@code poll} either ({@link Numbers#poll} is -1 there), and {@link Libc#poll} uses {@code ppoll} instead.
  *
