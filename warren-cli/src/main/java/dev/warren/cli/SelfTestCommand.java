@@ -39,11 +39,10 @@ final class SelfTestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         if (udp) {
-            // also initialise the TUN layer's classes (no device is created) and run `warren wg`'s background
-            // start-up work, so a start-up cache trained on this run covers them (and their lambdas, which are
-            // otherwise spun at run time)
+            // also initialise the TUN layer's classes (no device is created), so a start-up cache trained on this
+            // run covers them. (Not Warmup's work: trained with it, the cache's replayed profiles halved the
+            // tunnel's UDP packet rate in alternating runs — ADR 0016.)
             Class.forName(LinuxTun.class.getName(), true, SelfTestCommand.class.getClassLoader());
-            Warmup.nativeLayerInBackground();
         }
         try (InMemoryPair pair = new InMemoryPair("selftest", udp)) {
             if (uapi) {
