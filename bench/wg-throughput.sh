@@ -7,19 +7,24 @@
 # during the single-stream run (Mbit/s per CPU %), daemon start → first ping reply, and daemon RSS after the
 # run. Prints a table with Warren ÷ wireguard-go ratios. Needs root, iperf3, wireguard-go and wg.
 #
-# Usage: bench/wg-throughput.sh [-t SECONDS] [-r RUNS] [--quick]
+# With --start-only it measures only start → first ping (plus the time until the launcher returned, and the
+# started daemon's CPU time up to then and up to the first reply), which takes seconds per run instead of minutes.
+#
+# Usage: bench/wg-throughput.sh [-t SECONDS] [-r RUNS] [--quick] [--start-only]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 SECS=10
 RUNS=1
+START_ONLY=0
 PAIRS="wireguard-go:wireguard-go warren:warren warren:wireguard-go"
 while [ $# -gt 0 ]; do
     case "$1" in
     -t) SECS=$2; shift 2 ;;
     -r) RUNS=$2; shift 2 ;;
     --quick) SECS=3; shift ;;
+    --start-only) START_ONLY=1; shift ;;
     --pairs) PAIRS=$2; shift 2 ;;
-    *) echo "usage: $0 [-t SECONDS] [-r RUNS] [--quick] [--pairs 'a:b ...']" >&2; exit 2 ;;
+    *) echo "usage: $0 [-t SECONDS] [-r RUNS] [--quick] [--start-only] [--pairs 'a:b ...']" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
@@ -74,15 +79,24 @@ measure_pair() { # implA implB → prints "key value" lines
     start_daemon "$A" "$IA" "$ia"
     configure "$A" "$IA" "$OUT/a.key" "$PUBB" 192.168.241.2 1 2
     # start → first ping reply: B's daemon is started, configured and pinged from A
-    local t0 t1
+    local t0 t1 tr pa pb cr
     t0=$(date +%s%N)
     start_daemon "$B" "$IB" "$ib"
+    tr=$(date +%s%N)
+    pb=$(daemon_pid "$IB" "$ib"); cr=$(cpu_ticks "$pb")
     configure "$B" "$IB" "$OUT/b.key" "$PUBA" 192.168.241.1 2 1
     t1=$(ip netns exec "$A" ping -D -n -i 0.002 -c 1 -w 5 10.200.0.2 | sed -n 's/^\[\([0-9.]*\)\].*bytes from.*/\1/p' | head -n1)
     [ -n "$t1" ] || { echo "no ping reply for $ia:$ib" >&2; return 1; }
     python3 -c "print('start_ms', round(($t1*1e9 - $t0)/1e6, 1))"
-    local pa pb
-    pa=$(daemon_pid "$IA" "$ia"); pb=$(daemon_pid "$IB" "$ib")
+    pa=$(daemon_pid "$IA" "$ia")
+    if [ "$START_ONLY" = 1 ]; then
+        local hz; hz=$(getconf CLK_TCK)
+        echo "ready_ms $(( (tr - t0) / 1000000 ))"
+        echo "cpu_ready_ms $(( cr * 1000 / hz ))"
+        echo "cpu_ping_ms $(( $(cpu_ticks "$pb") * 1000 / hz ))"
+        cleanup
+        return 0
+    fi
     ip netns exec "$B" iperf3 -s -D -1 >/dev/null 2>&1 || true
     # ping RTT on a fresh daemon (cold: before any bulk traffic has warmed up a JIT) ...
     ip netns exec "$A" ping -q -n -c 100 -i 0.01 10.200.0.2 | sed -n 's:.*= [0-9.]*/\([0-9.]*\)/.*:rtt_cold_ms \1:p'
@@ -148,12 +162,20 @@ metrics = [("TCP 1 stream (Mbit/s)", "tcp1_mbit", 1), ("TCP 4 streams (Mbit/s)",
            ("Mbit/s per daemon CPU %", "eff", 1), ("ping RTT, warm (ms)", "rtt_ms", -1),
            ("ping RTT, fresh daemon (ms)", "rtt_cold_ms", -1),
            ("start -> first ping (ms)", "start_ms", -1), ("RSS after run (MB)", "rss_b_mb", -1)]
+if any("ready_ms" in t for t in rows.values()):
+    metrics = [("start -> first ping (ms)", "start_ms", -1), ("start -> launcher returned (ms)", "ready_ms", -1),
+               ("daemon CPU up to ready (ms)", "cpu_ready_ms", -1),
+               ("daemon CPU up to 1st reply (ms)", "cpu_ping_ms", -1)]
 for pair in rows:
     t = rows[pair]
-    t["eff"] = [m / c if c else 0 for m, c in zip(t["tcp1_mbit"], t["tcp1_cpu_pct"])]
+    t["eff"] = [m / c if c else 0 for m, c in zip(t.get("tcp1_mbit", []), t.get("tcp1_cpu_pct", []))]
 pairs = list(rows)
 ref = "wireguard-go:wireguard-go"
-print(f"\nWarren vs wireguard-go, {sys.argv[2]} s per iperf3 run, medians of {len(rows[pairs[0]]['tcp1_mbit'])} run(s)\n")
+runs = len(rows[pairs[0]]['start_ms'])
+if any("ready_ms" in t for t in rows.values()):
+    print(f"\nWarren vs wireguard-go, start-up only, medians of {runs} run(s)\n")
+else:
+    print(f"\nWarren vs wireguard-go, {sys.argv[2]} s per iperf3 run, medians of {runs} run(s)\n")
 hdr = f"| {'metric':28} | " + " | ".join(f"{p.replace(':', ' <-> '):28}" for p in pairs) + " | warren ÷ wireguard-go |"
 print(hdr); print("|" + "---|" * (len(pairs) + 2))
 for name, key, better in metrics:

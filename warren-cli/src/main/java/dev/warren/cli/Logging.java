@@ -7,8 +7,10 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * One-line log records on standard error. {@code LOG_LEVEL} works as for wireguard-go: {@code verbose} (or
- * {@code debug}), {@code error}, {@code silent}; the default shows informational messages.
+ * Configures java.util.logging, which the control server and the relay code use directly: one-line records on
+ * standard error in the same format as {@link StderrLoggerFinder}'s (which serves every {@link System.Logger}).
+ * {@code LOG_LEVEL} works as for wireguard-go: {@code verbose} (or {@code debug}), {@code error},
+ * {@code silent}; the default shows informational messages.
  */
 final class Logging {
     private Logging() {

@@ -31,12 +31,16 @@ public final class Main implements Runnable {
         if (args.length > 0 && args[0].equals("wg")) {
             Warmup.nativeLayerInBackground(); // overlaps FFM stub generation with the rest of start-up
         }
-        Logging.configure();
-        StartupTrace.mark("logging configured");
         // `warren wg` is started by wg-quick and scripts and must come up fast; picocli's classes target Java 5
         // and cannot be put in the JDK's AOT cache, so that one command takes a direct path when its arguments
-        // are plain (help and anything unusual still go through picocli).
+        // are plain (help and anything unusual still go through picocli). Its code logs only through
+        // System.Logger (StderrLoggerFinder), so it skips setting up java.util.logging, which the control and
+        // relay code use.
         WgCommand direct = WgCommand.parseDirect(args);
+        if (direct == null) {
+            Logging.configure();
+        }
+        StartupTrace.mark("arguments parsed");
         int code = direct != null ? direct.call() : commandLine().execute(args);
         System.exit(code);
     }

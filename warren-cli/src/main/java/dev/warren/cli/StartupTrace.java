@@ -11,6 +11,11 @@ final class StartupTrace {
     private StartupTrace() {
     }
 
+    /** Milliseconds since {@code main} began (well, since this class was initialised, first thing in main). */
+    static long sinceMainMillis() {
+        return (System.nanoTime() - T0) / 1_000_000;
+    }
+
     static void mark(String phase) {
         if (ON) {
             System.err.printf("startup %6.1f ms  %s%n", (System.nanoTime() - T0) / 1e6, phase);

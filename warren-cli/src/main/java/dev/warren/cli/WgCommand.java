@@ -88,7 +88,6 @@ final class WgCommand implements Callable<Integer> {
             return fail("invalid interface name \"" + iface + "\" (1-15 characters of A-Z a-z 0-9 _ = + . -)");
         }
         Path socket = Path.of(System.getProperty("warren.uapi.dir", "/var/run/wireguard"), iface + ".sock");
-        Warmup.startInBackground();
         ExecutorScheduler scheduler = new ExecutorScheduler("wg-timers");
         LinuxTun tun;
         StartupTrace.mark("arguments checked");
@@ -123,9 +122,9 @@ final class WgCommand implements Callable<Integer> {
         }, "wg-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
         StartupTrace.mark("UAPI listening");
-        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}; {2} ({3} ms after the JVM started)",
-                tun.name(), socket, describe(tun), ProcessHandle.current().info().startInstant()
-                        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L));
+        // (the process start time the OS reports has a granularity of up to a second, so this counts from main)
+        LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}; {2} ({3} ms after main)",
+                tun.name(), socket, describe(tun), StartupTrace.sinceMainMillis());
         signalReady("ok");
         StartupTrace.mark("ready");
         watchSocket(socket, device);

@@ -21,6 +21,9 @@ import java.util.random.RandomGenerator;
  */
 public final class X25519 {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The base point's u-coordinate, 9, little-endian. */
+    private static final byte[] BASE_U = {9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
     private X25519() {
     }
@@ -46,13 +49,19 @@ public final class X25519 {
         }
     }
 
-    /** The public key {@code X25519(key, 9)}. */
+    /**
+     * The public key {@code X25519(key, 9)}, computed with the variable-base ladder on u = 9 rather than
+     * BouncyCastle's fixed-base {@code scalarMultBase}: that one first builds precomputed tables, ~30 ms of CPU
+     * in a fresh JVM, which a just-started {@code warren wg} daemon would pay on its first {@code wg set} or
+     * handshake. The ladder costs about as much as one Diffie-Hellman, rarely enough here (a key per
+     * handshake) not to matter.
+     */
     public static PublicKey publicKey(PrivateKey key) {
         Objects.requireNonNull(key, "key");
         byte[] k = key.toBytes();
         byte[] pub = new byte[Key32.SIZE];
         try {
-            org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(k, 0, pub, 0);
+            org.bouncycastle.math.ec.rfc7748.X25519.scalarMult(k, 0, BASE_U, 0, pub, 0);
             return PublicKey.of(pub);
         } finally {
             Arrays.fill(k, (byte) 0);

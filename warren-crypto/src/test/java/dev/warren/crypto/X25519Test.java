@@ -9,6 +9,9 @@ import dev.warren.wire.key.PrivateKey;
 import dev.warren.wire.key.PublicKey;
 import java.security.InvalidKeyException;
 import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 /** X25519 against RFC 7748 §5.2 and §6.1, plus clamping and small-order rejection. */
@@ -74,5 +77,13 @@ class X25519Test {
         for (byte[] u : lowOrder) {
             assertThrows(InvalidKeyException.class, () -> X25519.sharedSecret(k, PublicKey.of(u)), VectorFile.hex(u));
         }
+    }
+
+    /** The ladder on u = 9 that publicKey uses gives what BouncyCastle's fixed-base multiplication gives. */
+    @Property(tries = 300)
+    void publicKeyMatchesTheFixedBaseMultiplication(@ForAll @Size(32) byte[] scalar) {
+        byte[] expected = new byte[32];
+        org.bouncycastle.math.ec.rfc7748.X25519.scalarMultBase(scalar, 0, expected, 0);
+        assertArrayEquals(expected, X25519.publicKey(PrivateKey.of(scalar)).toBytes());
     }
 }

@@ -1,30 +1,32 @@
 package dev.warren.net.linux;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import static dev.warren.net.linux.Syscalls.NR;
+
 /**
- * Plain (non-critical) FFM downcalls into glibc, each capturing {@code errno} into a caller-supplied
- * <em>call-state</em> segment ({@link #newCallState}). Every method returns the raw C result; on {@code -1} the
+ * The Linux system calls Warren uses, by name, each capturing {@code errno} into a caller-supplied
+ * <em>call-state</em> segment ({@link #newCallState}). Every method returns the raw result; on {@code -1} the
  * caller reads {@link #errno} from the same call-state segment and turns it into an exception with
- * {@link Errno#exception}.
+ * {@link Errno#exception}. All of them go through one FFM downcall, glibc's {@code syscall(2)}
+ * ({@link Syscalls}; ADR 0016), rather than a downcall per libc function: each distinct downcall shape costs
+ * an FFM stub, and ~20 of them made up most of the daemon's start-up.
  *
  * <p>Hot-path calls ({@code read}, {@code write}, {@code writev}, {@code poll}, {@code sendmmsg},
  * {@code recvmmsg}) take raw {@code long} addresses rather than {@link MemorySegment}s, so a caller can point
  * into the middle of a buffer without allocating a slice. The caller guarantees that the memory stays alive for
  * the call (a {@link CloseGuard} held across the call, or {@link java.lang.ref.Reference#reachabilityFence}).
- * Setup calls take segments.
+ * Setup calls take native segments, which are kept reachable across the call here.
  *
  * <p><b>Fast path.</b> Capturing errno costs an object per call whenever the JIT's escape analysis does not
  * remove the call-state slice the linker creates (measured: 40 bytes per call, depending on profiles). So the
@@ -38,112 +40,34 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Thread-safety: the class is stateless; a call-state segment must not be shared by concurrent calls.
  */
 public final class Libc {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
-
-    // Downcall handles, in groups initialised lazily (each group is a holder class): generating an FFM stub
-    // costs ~7 ms per distinct function shape (plus ~100 ms for the first), ~250 ms in all, and start-up should
-    // only wait for what it needs first. preload* lets a background thread initialise groups ahead of use.
-    /** Calls that creating a TUN device and an eventfd need. */
-    private static final class Core {
-        static final MethodHandle OPEN = handle("open",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
-        static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-        static final MethodHandle IOCTL_PTR = handle("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
-        static final MethodHandle IOCTL_LONG = handle("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
-        static final MethodHandle EVENTFD = handle("eventfd",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-        static final MethodHandle SOCKET = handle("socket",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-        static final MethodHandle WRITE = handle("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-    }
-
-    /** The hot read/write/poll calls (no errno capture). */
-    private static final class Io {
-        static final MethodHandle READ_FAST = handle("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle WRITE_FAST = handle("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle WRITEV_FAST = handle("writev",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-        static final MethodHandle POLL_FAST = handle("poll",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    }
-
-    /** read/writev/poll with errno capture: only after an unexpected failure. */
-    private static final class IoErrno {
-        static final MethodHandle READ = handle("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-        static final MethodHandle WRITEV = handle("writev",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
-        static final MethodHandle POLL = handle("poll",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
-    }
-
-    /** Socket set-up and memory mapping for the UDP bind. */
-    private static final class Sockets {
-        static final MethodHandle BIND = handle("bind",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
-        static final MethodHandle GETSOCKNAME = handle("getsockname",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-        static final MethodHandle SETSOCKOPT = handle("setsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
-        static final MethodHandle GETSOCKOPT = handle("getsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-        static final MethodHandle SENDMSG = handle("sendmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
-        static final MethodHandle MMAP = handle("mmap",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-        static final MethodHandle MUNMAP = handle("munmap",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-    }
-
-    /** Batched UDP send and receive. */
-    private static final class Mmsg {
-        static final MethodHandle SENDMMSG_FAST = handle("sendmmsg",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
-        static final MethodHandle RECVMMSG_FAST = handle("recvmmsg",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
-        static final MethodHandle SENDMMSG = handle("sendmmsg",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO);
-        static final MethodHandle RECVMMSG = handle("recvmmsg",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    }
+    /** {@code openat}'s "relative to the working directory". */
+    private static final long AT_FDCWD = -100;
 
     private Libc() {
     }
 
-    /** Initialises the handles a TUN device needs (creation, reads, writes), e.g. on a background thread. */
+    /**
+     * Generates the downcall stub that creating a device needs (the errno-capturing one), e.g. on a background
+     * thread while the rest of start-up goes on.
+     */
     public static void preloadTun() {
-        touch(Core.OPEN, Io.READ_FAST);
+        Syscalls.preloadCapturing();
     }
 
-    /** Initialises the handles a UDP bind needs. */
+    /** Generates both downcall stubs (the packet loops' non-capturing one too). */
     public static void preloadUdp() {
-        touch(Sockets.BIND, Mmsg.RECVMMSG_FAST, IoErrno.POLL);
+        Syscalls.preload();
     }
 
-    private static void touch(Object... handles) {
-        if (handles.length == 0) {
-            throw new AssertionError();
-        }
-    }
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = LOOKUP.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol " + name + " not found"));
-        return LINKER.downcallHandle(symbol, fd, options);
-    }
-
-    /** True when this platform looks like 64-bit Linux with glibc-compatible struct layouts. */
+    /**
+     * True when this platform looks like 64-bit Linux with glibc-compatible struct layouts, on an architecture
+     * whose system call numbers {@link Syscalls} knows.
+     */
     public static boolean isLinux64() {
-        return System.getProperty("os.name", "").startsWith("Linux") && ADDRESS.byteSize() == 8;
+        return System.getProperty("os.name", "").startsWith("Linux") && ADDRESS.byteSize() == 8
+                && Syscalls.Numbers.isKnown(System.getProperty("os.arch", "?"));
     }
 
     /**
@@ -162,223 +86,164 @@ public final class Libc {
         return state.get(JAVA_INT, ERRNO_OFFSET);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("unexpected exception from a downcall", t);
-    }
-
+    /** {@code open(path, flags, mode)}, as {@code openat(AT_FDCWD, ...)}. */
     public static int open(MemorySegment st, MemorySegment path, int flags, int mode) {
-        try {
-            return (int) Core.OPEN.invokeExact(st, path, flags, mode);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = Syscalls.call(st, NR.openat(), AT_FDCWD, address(path), flags, mode, 0, 0);
+        Reference.reachabilityFence(path);
+        return (int) r;
     }
 
     public static int close(MemorySegment st, int fd) {
-        try {
-            return (int) Core.CLOSE.invokeExact(st, fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.call(st, NR.close(), fd, 0, 0, 0, 0, 0);
     }
 
     public static long read(MemorySegment st, int fd, long buf, long count) {
-        try {
-            return (long) IoErrno.READ.invokeExact(st, fd, buf, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.call(st, NR.read(), fd, buf, count, 0, 0, 0);
     }
 
     public static long write(MemorySegment st, int fd, long buf, long count) {
-        try {
-            return (long) Core.WRITE.invokeExact(st, fd, buf, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.call(st, NR.write(), fd, buf, count, 0, 0, 0);
     }
 
     public static long writev(MemorySegment st, int fd, long iov, int iovcnt) {
-        try {
-            return (long) IoErrno.WRITEV.invokeExact(st, fd, iov, iovcnt);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.call(st, NR.writev(), fd, iov, iovcnt, 0, 0, 0);
     }
 
     public static int ioctl(MemorySegment st, int fd, long request, MemorySegment arg) {
-        try {
-            return (int) Core.IOCTL_PTR.invokeExact(st, fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = Syscalls.call(st, NR.ioctl(), fd, request, address(arg), 0, 0, 0);
+        Reference.reachabilityFence(arg);
+        return (int) r;
     }
 
     public static int ioctl(MemorySegment st, int fd, long request, long arg) {
-        try {
-            return (int) Core.IOCTL_LONG.invokeExact(st, fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.call(st, NR.ioctl(), fd, request, arg, 0, 0, 0);
     }
 
+    /**
+     * {@code poll(2)}; on aarch64, which has only {@code ppoll}, a non-negative timeout is passed as a
+     * {@code struct timespec} allocated for the call (a negative one, the packet path's, as NULL).
+     */
     public static int poll(MemorySegment st, long fds, long nfds, int timeoutMillis) {
-        try {
-            return (int) IoErrno.POLL.invokeExact(st, fds, nfds, timeoutMillis);
-        } catch (Throwable t) {
-            throw rethrow(t);
+        if (NR.poll() >= 0) {
+            return (int) Syscalls.call(st, NR.poll(), fds, nfds, timeoutMillis, 0, 0, 0);
+        }
+        if (timeoutMillis < 0) {
+            return (int) Syscalls.call(st, NR.ppoll(), fds, nfds, 0, 0, 0, 0);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscalls.call(st, NR.ppoll(), fds, nfds, timespec(arena, timeoutMillis), 0, 0, 0);
         }
     }
 
     public static int eventfd(MemorySegment st, int initval, int flags) {
-        try {
-            return (int) Core.EVENTFD.invokeExact(st, initval, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.call(st, NR.eventfd2(), initval, flags, 0, 0, 0, 0);
     }
 
     public static int socket(MemorySegment st, int domain, int type, int protocol) {
-        try {
-            return (int) Core.SOCKET.invokeExact(st, domain, type, protocol);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.call(st, NR.socket(), domain, type, protocol, 0, 0, 0);
     }
 
     public static int bind(MemorySegment st, int fd, MemorySegment addr, int addrLen) {
-        try {
-            return (int) Sockets.BIND.invokeExact(st, fd, addr, addrLen);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = Syscalls.call(st, NR.bind(), fd, address(addr), addrLen, 0, 0, 0);
+        Reference.reachabilityFence(addr);
+        return (int) r;
     }
 
     public static int getsockname(MemorySegment st, int fd, MemorySegment addr, MemorySegment addrLen) {
-        try {
-            return (int) Sockets.GETSOCKNAME.invokeExact(st, fd, addr, addrLen);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = Syscalls.call(st, NR.getsockname(), fd, address(addr), address(addrLen), 0, 0, 0);
+        Reference.reachabilityFence(addr);
+        Reference.reachabilityFence(addrLen);
+        return (int) r;
     }
 
     public static int setsockopt(MemorySegment st, int fd, int level, int name, MemorySegment value, int len) {
-        try {
-            return (int) Sockets.SETSOCKOPT.invokeExact(st, fd, level, name, value, len);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = Syscalls.call(st, NR.setsockopt(), fd, level, name, address(value), len, 0);
+        Reference.reachabilityFence(value);
+        return (int) r;
     }
 
     public static int getsockopt(MemorySegment st, int fd, int level, int name, MemorySegment value,
                                  MemorySegment len) {
-        try {
-            return (int) Sockets.GETSOCKOPT.invokeExact(st, fd, level, name, value, len);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = Syscalls.call(st, NR.getsockopt(), fd, level, name, address(value), address(len), 0);
+        Reference.reachabilityFence(value);
+        Reference.reachabilityFence(len);
+        return (int) r;
     }
 
     public static long sendmsg(MemorySegment st, int fd, long msghdr, int flags) {
-        try {
-            return (long) Sockets.SENDMSG.invokeExact(st, fd, msghdr, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.call(st, NR.sendmsg(), fd, msghdr, flags, 0, 0, 0);
     }
 
     public static int sendmmsg(MemorySegment st, int fd, long mmsghdrs, int vlen, int flags) {
-        try {
-            return (int) Mmsg.SENDMMSG.invokeExact(st, fd, mmsghdrs, vlen, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.call(st, NR.sendmmsg(), fd, mmsghdrs, vlen, flags, 0, 0);
     }
 
     public static int recvmmsg(MemorySegment st, int fd, long mmsghdrs, int vlen, int flags, long timeout) {
-        try {
-            return (int) Mmsg.RECVMMSG.invokeExact(st, fd, mmsghdrs, vlen, flags, timeout);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.call(st, NR.recvmmsg(), fd, mmsghdrs, vlen, flags, timeout, 0);
     }
 
     /** {@code read(2)} without errno capture. */
     public static long readFast(int fd, long buf, long count) {
-        try {
-            return (long) Io.READ_FAST.invokeExact(fd, buf, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.callFast(NR.read(), fd, buf, count, 0, 0, 0);
     }
 
     /** {@code write(2)} without errno capture. */
     public static long writeFast(int fd, long buf, long count) {
-        try {
-            return (long) Io.WRITE_FAST.invokeExact(fd, buf, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.callFast(NR.write(), fd, buf, count, 0, 0, 0);
     }
 
     /** {@code writev(2)} without errno capture. */
     public static long writevFast(int fd, long iov, int iovcnt) {
-        try {
-            return (long) Io.WRITEV_FAST.invokeExact(fd, iov, iovcnt);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.callFast(NR.writev(), fd, iov, iovcnt, 0, 0, 0);
     }
 
-    /** {@code poll(2)} without errno capture. */
+    /** {@code poll(2)} without errno capture (on aarch64 {@code ppoll}, see {@link #poll}). */
     public static int pollFast(long fds, long nfds, int timeoutMillis) {
-        try {
-            return (int) Io.POLL_FAST.invokeExact(fds, nfds, timeoutMillis);
-        } catch (Throwable t) {
-            throw rethrow(t);
+        if (NR.poll() >= 0) {
+            return (int) Syscalls.callFast(NR.poll(), fds, nfds, timeoutMillis, 0, 0, 0);
+        }
+        if (timeoutMillis < 0) {
+            return (int) Syscalls.callFast(NR.ppoll(), fds, nfds, 0, 0, 0, 0);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscalls.callFast(NR.ppoll(), fds, nfds, timespec(arena, timeoutMillis), 0, 0, 0);
         }
     }
 
     /** {@code sendmmsg(2)} without errno capture. */
     public static int sendmmsgFast(int fd, long mmsghdrs, int vlen, int flags) {
-        try {
-            return (int) Mmsg.SENDMMSG_FAST.invokeExact(fd, mmsghdrs, vlen, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.callFast(NR.sendmmsg(), fd, mmsghdrs, vlen, flags, 0, 0);
     }
 
     /** {@code recvmmsg(2)} without errno capture. */
     public static int recvmmsgFast(int fd, long mmsghdrs, int vlen, int flags, long timeout) {
-        try {
-            return (int) Mmsg.RECVMMSG_FAST.invokeExact(fd, mmsghdrs, vlen, flags, timeout);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Syscalls.callFast(NR.recvmmsg(), fd, mmsghdrs, vlen, flags, timeout, 0);
     }
 
     /** Anonymous private read-write mapping; pages are zero-filled lazily. Returns -1 on failure. */
     public static long mmapAnonymous(MemorySegment st, long size) {
-        try {
-            return (long) Sockets.MMAP.invokeExact(st, 0L, size, LinuxConstants.PROT_READ | LinuxConstants.PROT_WRITE,
-                    LinuxConstants.MAP_PRIVATE | LinuxConstants.MAP_ANONYMOUS, -1, 0L);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Syscalls.call(st, NR.mmap(), 0L, size, LinuxConstants.PROT_READ | LinuxConstants.PROT_WRITE,
+                LinuxConstants.MAP_PRIVATE | LinuxConstants.MAP_ANONYMOUS, -1, 0L);
     }
 
     public static int munmap(MemorySegment st, long addr, long size) {
-        try {
-            return (int) Sockets.MUNMAP.invokeExact(st, addr, size);
-        } catch (Throwable t) {
-            throw rethrow(t);
+        return (int) Syscalls.call(st, NR.munmap(), addr, size, 0, 0, 0, 0);
+    }
+
+    /** The address of a native segment whose memory is still alive, for passing to a system call. */
+    private static long address(MemorySegment s) {
+        if (!s.isNative() || !s.scope().isAlive()) {
+            throw new IllegalArgumentException("a system call needs live native memory, got " + s);
         }
+        return s.address();
+    }
+
+    /** A {@code struct timespec} of {@code millis} (>= 0) in {@code arena}; its address. */
+    private static long timespec(Arena arena, int millis) {
+        MemorySegment ts = arena.allocate(16, 8);
+        ts.set(JAVA_LONG, 0, millis / 1000);
+        ts.set(JAVA_LONG, 8, (millis % 1000) * 1_000_000L);
+        return ts.address();
     }
 
     /** A NUL-terminated copy of {@code s} (ASCII) in {@code arena}. */

@@ -4,6 +4,7 @@ import dev.warren.net.linux.CloseGuard;
 import dev.warren.net.linux.Errno;
 import dev.warren.net.linux.Libc;
 import dev.warren.net.linux.Poller;
+import dev.warren.net.linux.Syscalls;
 import dev.warren.wire.datapath.Bind;
 import dev.warren.wire.datapath.Endpoint;
 import dev.warren.wire.datapath.MpmcRing;
@@ -64,13 +65,13 @@ public final class LinuxUdpBind implements Bind {
     private int mark;                // guarded by lock
     private final MpmcRing<UdpSender> senders = new MpmcRing<>(16);
 
-    /** True on 64-bit Linux where the libc bindings load. */
+    /** True on 64-bit Linux where the system call bindings load. */
     public static boolean isSupported() {
         if (!Libc.isLinux64()) {
             return false;
         }
         try {
-            Class.forName(Libc.class.getName(), true, LinuxUdpBind.class.getClassLoader());
+            Class.forName(Syscalls.class.getName(), true, LinuxUdpBind.class.getClassLoader());
             return true;
         } catch (Throwable t) {
             return false;
