@@ -41,7 +41,7 @@ final class SelfTestCommand implements Callable<Integer> {
         if (udp) {
             // also initialise the TUN layer's classes (no device is created), so a start-up cache trained on this
             // run covers them. (Not Warmup's work: trained with it, the cache's replayed profiles halved the
-            // tunnel's UDP packet rate in alternating runs — ADR 0016.)
+            // tunnel's UDP packet rate in alternating runs — ADR 0019.)
             Class.forName(LinuxTun.class.getName(), true, SelfTestCommand.class.getClassLoader());
         }
         try (InMemoryPair pair = new InMemoryPair("selftest", udp)) {

@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * initialised and their first calls linked before the first handshake. An earlier version ran 40 rounds at
  * "low priority" to get them JIT-compiled; measured with {@code bench/wg-throughput.sh --start-only}, that
  * added ~45 ms of CPU before the daemon was ready (Java thread priorities are not applied on Linux), while one
- * round costs ~10 ms and takes ~10 ms off the time from "ready" to the first reply (ADR 0016).
+ * round costs ~10 ms and takes ~10 ms off the time from "ready" to the first reply (ADR 0019).
  */
 final class Warmup {
     private Warmup() {

@@ -19,7 +19,7 @@ import static dev.warren.net.linux.Syscalls.NR;
  * <em>call-state</em> segment ({@link #newCallState}). Every method returns the raw result; on {@code -1} the
  * caller reads {@link #errno} from the same call-state segment and turns it into an exception with
  * {@link Errno#exception}. All of them go through one FFM downcall, glibc's {@code syscall(2)}
- * ({@link Syscalls}; ADR 0016), rather than a downcall per libc function: each distinct downcall shape costs
+ * ({@link Syscalls}; ADR 0019), rather than a downcall per libc function: each distinct downcall shape costs
  * an FFM stub, and ~20 of them made up most of the daemon's start-up.
  *
  * <p>Hot-path calls ({@code read}, {@code write}, {@code writev}, {@code poll}, {@code sendmmsg},

@@ -16,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * function shape — measured at ~7–15 ms of CPU each after a first one of ~30–100 ms, and the JDK's AOT cache
  * keeps none of them. Calling ~20 libc functions of ~20 shapes cost ~250 ms of CPU at daemon start; going
  * through {@code syscall} needs two stubs (with and without {@code errno} capture), whatever the call
- * (ADR 0016).
+ * (ADR 0019).
  *
  * <p><b>ABI.</b> {@code syscall} is variadic after the number ({@link Linker.Option#firstVariadicArg}{@code (1)}).
  * On x86-64 (System V) and aarch64 (AAPCS64 on Linux) variadic integer arguments travel in the same registers

@@ -16,7 +16,7 @@ import java.util.Locale;
  *
  * <p>{@code mmap} is called through glibc's {@code syscall(2)} with exactly the downcall shape warren-net's
  * {@code dev.warren.net.linux.Syscalls} uses (seven {@code long}s, variadic after the first, no errno capture):
- * the FFM linker caches stubs by shape, so this costs no stub of its own at start-up (ADR 0016).
+ * the FFM linker caches stubs by shape, so this costs no stub of its own at start-up (ADR 0019).
  */
 public final class NativeMemory {
     private static final int PROT_READ = 1;
