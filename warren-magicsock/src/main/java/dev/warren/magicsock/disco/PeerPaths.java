@@ -330,8 +330,32 @@ public final class PeerPaths {
         addCandidateLocked(src, now);
         List<Action> out = new ArrayList<>();
         out.add(new Action.Direct(src, new DiscoMessage.Pong(txid, src)));
-        if (!trustedLocked(now) && candidates.get(src).pingDue(now)) {
+        Candidate c = candidates.get(src);
+        if (!trustedLocked(now) && (c.pingDue(now) || c.lastPong == Long.MIN_VALUE)) {
+            // an address that never answered is pinged back whatever its throttle: our last ping to it may have
+            // been dropped because the peer did not know us yet, and this ping says it does now
             pingLocked(src, now, null, out);
+        }
+        return out;
+    }
+
+    /**
+     * The peer just appeared (or came back with a new disco key) and has no relay path: ping every candidate whose
+     * throttle allows it now, without waiting for the first data packet, so a path is proven (and packets held for
+     * the peer are released) one round trip after both sides know each other. Does not mark the peer active. Nothing
+     * when a trusted direct path exists.
+     */
+    public synchronized List<Action> discoverNow() {
+        long now = clock.nanoTime();
+        expirePendingLocked(now);
+        List<Action> out = new ArrayList<>();
+        if (trustedLocked(now)) {
+            return out;
+        }
+        for (Map.Entry<InetSocketAddress, Candidate> e : candidates.entrySet()) {
+            if (e.getValue().pingDue(now)) {
+                pingLocked(e.getKey(), now, null, out);
+            }
         }
         return out;
     }
