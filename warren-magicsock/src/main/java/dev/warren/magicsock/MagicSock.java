@@ -61,7 +61,9 @@ import java.util.function.Supplier;
  * disco verified the address; the engine may then roam to that address, and the next verified packet roams it
  * back). WireGuard through the relay from a node key that is not a peer is dropped: it has no address to report.
  * A send to a peer with no path at all (no direct address, no relay region yet) is held, the newest
- * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears.
+ * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears; copies go at once to
+ * the source of an authenticated direct ping from the peer. A peer without a relay region is pinged as soon as it
+ * appears ({@link PeerPaths#discoverNow}), not on the first send: nothing else could carry its first packets.
  *
  * <p>Hard NATs (ADR 0015): when call-me-maybe tells us one side's NAT is hard and the other's easy, {@link Birthday}
  * runs a birthday round; the hard side's extra sockets ({@link SideSockets}) reach the peer through their own NAT
@@ -138,7 +140,8 @@ public final class MagicSock implements AutoCloseable {
      * peer that just appeared in the map before its netcheck picked a home relay). They go out as soon as a path
      * appears ({@link #setPeers} gives it a home relay or endpoints, the relay map or links change, a packet
      * arrives from it through a relay, disco finds a direct path), so the engine's first handshake initiation is
-     * not lost to a 5 s retry.
+     * not lost to a 5 s retry. An authenticated direct ping from the peer sends copies to its source at once and
+     * keeps them held until a path is proven (see {@code flushHeld(Peer, Endpoint)}).
      */
     private static final class Held {
         // guarded by this

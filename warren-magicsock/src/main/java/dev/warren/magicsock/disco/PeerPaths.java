@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  * {@link #GOOD_ENOUGH_LATENCY_NANOS} and the last full round is {@link #UPGRADE_INTERVAL_NANOS} old — pings every
  * candidate (each at most once per {@link #PING_INTERVAL_NANOS}) and sends a call-me-maybe through the relay. While
  * untrusted, the next heartbeat is brought forward to when the next candidate may be pinged again, so a path that
- * becomes possible is found within one ping interval.
+ * becomes possible is found within one ping interval. A peer without a relay is pinged when it appears
+ * ({@link #discoverNow}), and a ping from an address that never answered us is pinged back whatever its throttle,
+ * so two peers that learn of each other a few milliseconds apart prove their path in one round trip.
  *
  * <p>Threads: every method is {@code synchronized} on this object; callers are the engine's send threads, the
  * socket and relay receive threads and scheduler tasks.
