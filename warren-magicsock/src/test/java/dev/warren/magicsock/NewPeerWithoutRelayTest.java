@@ -149,6 +149,10 @@ class NewPeerWithoutRelayTest {
             assertEquals(b.sock.endpointOf(a.nodeKey), first.source(), "held packet not from A's verified address");
             b.awaitPacket("held-2");
             assertEquals(t0, clock.nanoTime(), "the release waited for a timer");
+            // the copies stayed held (B's engine may not have known A yet): A's pong proves the path and they go
+            // along it once more
+            b.awaitPacket("held-1");
+            b.awaitPacket("held-2");
             // A pinged B back when B's ping arrived: its pong proves the direct path on both sides
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!(a.sock.pathOf(b.nodeKey).isDirect() && b.sock.pathOf(a.nodeKey).isDirect())) {
