@@ -61,7 +61,9 @@ import java.util.function.Supplier;
  * disco verified the address; the engine may then roam to that address, and the next verified packet roams it
  * back). WireGuard through the relay from a node key that is not a peer is dropped: it has no address to report.
  * A send to a peer with no path at all (no direct address, no relay region yet) is held, the newest
- * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears.
+ * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears; copies go at once to
+ * the source of an authenticated direct ping from the peer. A peer without a relay region is pinged as soon as it
+ * appears ({@link PeerPaths#discoverNow}), not on the first send: nothing else could carry its first packets.
  *
  * <p>Hard NATs (ADR 0015): when call-me-maybe tells us one side's NAT is hard and the other's easy, {@link Birthday}
  * runs a birthday round; the hard side's extra sockets ({@link SideSockets}) reach the peer through their own NAT
@@ -138,7 +140,8 @@ public final class MagicSock implements AutoCloseable {
      * peer that just appeared in the map before its netcheck picked a home relay). They go out as soon as a path
      * appears ({@link #setPeers} gives it a home relay or endpoints, the relay map or links change, a packet
      * arrives from it through a relay, disco finds a direct path), so the engine's first handshake initiation is
-     * not lost to a 5 s retry.
+     * not lost to a 5 s retry. An authenticated direct ping from the peer sends copies to its source at once and
+     * keeps them held until a path is proven (see {@code flushHeld(Peer, Endpoint)}).
      */
     private static final class Held {
         // guarded by this
@@ -236,6 +239,7 @@ public final class MagicSock implements AutoCloseable {
      */
     public void setPeers(List<PeerSpec> specs) {
         List<Peer> removed = new ArrayList<>();
+        List<Peer> fresh = new ArrayList<>();
         synchronized (lock) {
             if (self == null && !specs.isEmpty()) {
                 throw new IllegalStateException("magicsock has no node key yet (setSelf) but was given "
@@ -255,11 +259,15 @@ public final class MagicSock implements AutoCloseable {
             Map<DiscoKey, Peer> byDisco = new HashMap<>();
             for (PeerSpec s : specs) {
                 Peer p = old.byNodeKey().get(s.nodeKey());
+                if (p == null || !p.paths().discoKey().equals(s.discoKey()) || hasHeld(p)) {
+                    fresh.add(p); // null is replaced below
+                }
                 if (p == null) {
                     Endpoint magic = magicByNode.computeIfAbsent(s.nodeKey(), k -> magicEndpoint(nextMagicId++));
                     p = new Peer(s.nodeKey(), magic, new PeerPaths(config.clock(), self, s.nodeKey(),
                             s.discoKey(), s.homeRelay(), () -> endpoints, this::ourNatFlags), new HeartbeatTimer(),
                             new Held());
+                    fresh.set(fresh.size() - 1, p);
                 }
                 p.paths().update(s.discoKey(), s.homeRelay(), s.endpoints());
                 byNode.put(s.nodeKey(), p);
@@ -291,6 +299,26 @@ public final class MagicSock implements AutoCloseable {
             birthday.retain(peers.byNodeKey().keySet());
         }
         flushAllHeld();
+        for (Peer p : fresh) {
+            if (p.paths().sendRegion() == 0) {
+                // no relay to carry the first packets: prove a direct path now, not on the first send (see
+                // PeerPaths.discoverNow); with a relay the first packets go through it and disco starts on send.
+                // On the scheduler, so the caller (the node, under its lock) configures the engine meanwhile
+                config.scheduler().schedule(() -> discover(p), 0);
+            }
+        }
+    }
+
+    /** Runs {@link PeerPaths#discoverNow} for {@code p} unless it was removed or the socket closed meanwhile. */
+    private void discover(Peer p) {
+        synchronized (p.timer()) {
+            if (p.timer().removed) {
+                return;
+            }
+        }
+        if (peers.byNodeKey().get(p.nodeKey()) == p) {
+            perform(p, p.paths().discoverNow());
+        }
     }
 
     /**
@@ -765,18 +793,40 @@ public final class MagicSock implements AutoCloseable {
      * still has none they stay held. Never throws.
      */
     private void flushHeld(Peer p) {
+        flushHeld(p, null);
+    }
+
+    /**
+     * The same, but when {@code p} still has no path and {@code pingSource} is not null (an authenticated disco
+     * ping from the peer just arrived from there: the peer's magicsock is at that address and knows us), copies of
+     * the held packets go to {@code pingSource} at once, and the packets stay held until a pong proves a path (then
+     * they go along it once more) or they expire: the peer's engine may learn of us a moment after its magicsock
+     * (the node configures the engine right after {@link #setPeers}) and drop the first copy; WireGuard drops the
+     * duplicate of anything it already accepted (handshake timestamp, transport counter). Never throws.
+     */
+    private void flushHeld(Peer p, Endpoint pingSource) {
         List<HeldPacket> out;
         long now = config.clock().nanoTime();
+        boolean toPingSource;
         synchronized (p.held()) {
             if (p.held().packets.isEmpty()) {
                 return;
             }
             p.held().packets.removeIf(h -> now - h.at() > HELD_MAX_AGE_NANOS);
-            if (p.held().packets.isEmpty() || !hasPath(p)) {
+            toPingSource = !hasPath(p);
+            if (p.held().packets.isEmpty() || (toPingSource && pingSource == null)) {
                 return;
             }
             out = List.copyOf(p.held().packets);
-            p.held().packets.clear();
+            if (!toPingSource) {
+                p.held().packets.clear();
+            }
+        }
+        if (toPingSource) {
+            for (HeldPacket h : out) {
+                sendDatagram(h.bytes(), pingSource);
+            }
+            return;
         }
         PacketBuffer[] bufs = new PacketBuffer[out.size()];
         for (int i = 0; i < bufs.length; i++) {
@@ -794,6 +844,13 @@ public final class MagicSock implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "held packets to {0} failed: {1}", p.nodeKey().shortString(),
                     e.getMessage());
+        }
+    }
+
+    /** Whether packets are held for {@code p}. */
+    private static boolean hasHeld(Peer p) {
+        synchronized (p.held()) {
+            return !p.held().packets.isEmpty();
         }
     }
 
@@ -893,6 +950,8 @@ public final class MagicSock implements AutoCloseable {
                 }
                 remember(src, p);
                 perform(p, p.paths().onPingDirect(from, ping.txid()));
+                // the peer knows us now and is at src: what we held for it goes there (or along its path)
+                flushHeld(p, src);
             }
             case DiscoMessage.Pong pong -> pongDirect(p, src, pong, null);
             default -> {

@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  * {@link #GOOD_ENOUGH_LATENCY_NANOS} and the last full round is {@link #UPGRADE_INTERVAL_NANOS} old — pings every
  * candidate (each at most once per {@link #PING_INTERVAL_NANOS}) and sends a call-me-maybe through the relay. While
  * untrusted, the next heartbeat is brought forward to when the next candidate may be pinged again, so a path that
- * becomes possible is found within one ping interval.
+ * becomes possible is found within one ping interval. A peer without a relay is pinged when it appears
+ * ({@link #discoverNow}), and a ping from an address that never answered us is pinged back whatever its throttle,
+ * so two peers that learn of each other a few milliseconds apart prove their path in one round trip.
  *
  * <p>Threads: every method is {@code synchronized} on this object; callers are the engine's send threads, the
  * socket and relay receive threads and scheduler tasks.
@@ -330,8 +332,32 @@ public final class PeerPaths {
         addCandidateLocked(src, now);
         List<Action> out = new ArrayList<>();
         out.add(new Action.Direct(src, new DiscoMessage.Pong(txid, src)));
-        if (!trustedLocked(now) && candidates.get(src).pingDue(now)) {
+        Candidate c = candidates.get(src);
+        if (!trustedLocked(now) && (c.pingDue(now) || c.lastPong == Long.MIN_VALUE)) {
+            // an address that never answered is pinged back whatever its throttle: our last ping to it may have
+            // been dropped because the peer did not know us yet, and this ping says it does now
             pingLocked(src, now, null, out);
+        }
+        return out;
+    }
+
+    /**
+     * The peer just appeared (or came back with a new disco key) and has no relay path: ping every candidate whose
+     * throttle allows it now, without waiting for the first data packet, so a path is proven (and packets held for
+     * the peer are released) one round trip after both sides know each other. Does not mark the peer active. Nothing
+     * when a trusted direct path exists.
+     */
+    public synchronized List<Action> discoverNow() {
+        long now = clock.nanoTime();
+        expirePendingLocked(now);
+        List<Action> out = new ArrayList<>();
+        if (trustedLocked(now)) {
+            return out;
+        }
+        for (Map.Entry<InetSocketAddress, Candidate> e : candidates.entrySet()) {
+            if (e.getValue().pingDue(now)) {
+                pingLocked(e.getKey(), now, null, out);
+            }
         }
         return out;
     }

@@ -209,4 +209,36 @@ class PeerPathsTest {
         paths.onPong(ep1, directPings(as, ep1).getFirst().txid());
         assertEquals(List.of(), paths.onOurEndpointsChanged(), "a peer on a trusted path was told");
     }
+
+    @Test
+    void discoverNowPingsEveryCandidateOnceWithoutMakingThePeerActive() {
+        paths.update(paths.discoKey(), 0, List.of(ep1, ep2));
+        List<PeerPaths.Action> as = paths.discoverNow();
+        assertEquals(1, directPings(as, ep1).size());
+        assertEquals(1, directPings(as, ep2).size());
+        assertTrue(as.stream().noneMatch(a -> a instanceof PeerPaths.Action.ViaRelay), "relay message without relay");
+        assertFalse(paths.snapshot().active(), "discovery made the peer active");
+        assertEquals(List.of(), paths.discoverNow(), "candidates pinged again within their throttle");
+        clock.advance(Duration.ofNanos(PeerPaths.PING_INTERVAL_NANOS));
+        assertEquals(2, paths.discoverNow().size(), "throttle did not end after the ping interval");
+        paths.onPong(ep1, directPings(paths.pingNow(ep1), ep1).getFirst().txid());
+        assertEquals(List.of(), paths.discoverNow(), "pinged although a trusted path exists");
+    }
+
+    @Test
+    void aPingFromAnAddressThatNeverAnsweredIsPingedBackWhateverItsThrottle() {
+        paths.update(paths.discoKey(), 0, List.of(ep1));
+        // our ping to ep1 was lost (the peer did not know us yet) a moment ago
+        assertEquals(1, directPings(paths.discoverNow(), ep1).size());
+        clock.advance(Duration.ofMillis(10));
+        byte[] txid = new byte[12];
+        List<PeerPaths.Action> as = paths.onPingDirect(ep1, txid);
+        assertEquals(1, directPings(as, ep1).size(), "no ping back: the path waits for the 5 s throttle");
+        // once ep1 has answered, its throttle applies again to pings back
+        paths.onPong(ep1, directPings(as, ep1).getFirst().txid());
+        clock.advance(Duration.ofNanos(PeerPaths.TRUST_NANOS));
+        assertEquals(1, directPings(paths.pingNow(ep1), ep1).size()); // trust lapsed; this ping goes unanswered
+        clock.advance(Duration.ofMillis(10));
+        assertEquals(0, directPings(paths.onPingDirect(ep1, txid), ep1).size(), "throttle ignored after a pong");
+    }
 }
