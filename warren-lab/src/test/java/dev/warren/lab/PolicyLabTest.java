@@ -145,8 +145,8 @@ class PolicyLabTest {
             Path work = LabEnv.logDir(netns);
             MeshLab lab = new MeshLab(netns, LabEnv.WARREN, work);
             // With a relay, as networks are deployed: a peer that becomes visible is reached through it at once
-            // while a direct path is proven. (Without one, a new peer's first WireGuard handshake is lost until
-            // disco has proven the direct path, and the next try comes 5 s later — measured 7.4 s here.)
+            // while a direct path is proven. (Without one it holds too since disco pings a new relay-less peer at
+            // once: docs/magicsock.md, "A new peer without a relay"; 7.4 s before that change.)
             MeshLab.Control control = lab.startControl(START, true);
             control.createDomain("lab");
             Map<String, MeshLab.Node> nodes = new LinkedHashMap<>();
