@@ -54,7 +54,7 @@ final class ChunkedBits {
         } else {
             ch[w] &= ~(1L << i);
         }
-        r[c] = zero(ch) ? null : ch;
+        r[c] = !v && zero(ch) ? null : ch; // setting a bit never leaves a chunk zero
         return r;
     }
 

@@ -54,7 +54,8 @@ final class Incremental {
         this.words = Bits.words(old.slots.length);
     }
 
-    static CompiledPolicy.Update apply(CompiledPolicy from, Collection<PolicyNode> upserted, Collection<Long> removed) {
+    static CompiledPolicy.Update apply(CompiledPolicy from, Collection<PolicyNode> upserted, Collection<Long> removed,
+                                       CompiledPolicy.PeerReport report) {
         Set<Long> ids = new HashSet<>();
         for (PolicyNode n : upserted) {
             if (!ids.add(n.id())) {
@@ -73,7 +74,7 @@ final class Incremental {
         for (long id : removed) {
             inc.change(id, null);
         }
-        return inc.finish();
+        return inc.finish(report);
     }
 
     private long[] own(long[][] rows, BitSet owned, int i) {
@@ -128,12 +129,12 @@ final class Incremental {
     }
 
     private void change(long id, PolicyNode nn) {
-        Integer existing = s.index.get(id);
-        PolicyNode on = existing == null ? null : s.slots[existing];
+        int existing = s.index.get(id);
+        PolicyNode on = existing < 0 ? null : s.slots[existing];
         if (on == null && nn == null || Objects.equals(on, nn)) {
             return;
         }
-        int x = existing != null ? existing : allocate();
+        int x = existing >= 0 ? existing : allocate();
         BitSet cand = new BitSet();
         long[][] oldPeerRow = s.peers[x];
         for (int b = ChunkedBits.next(oldPeerRow, 0); b >= 0; b = ChunkedBits.next(oldPeerRow, b + 1)) {
@@ -149,6 +150,7 @@ final class Incremental {
         BitSet dirty = new BitSet();
         dirty.set(x);
         // users (autogroup:self)
+        boolean sameAddresses = on != null && nn != null && on.addresses().equals(nn.addresses());
         Set<String> users = new HashSet<>();
         if (userKeyed(on)) {
             users.add(on.user());
@@ -177,11 +179,9 @@ final class Incremental {
                 s.userSources.remove(u);
             } else {
                 s.userNodes.put(u, row);
-                List<IpPrefix> addrs = new ArrayList<>();
-                for (int i = Bits.next(row, 0); i >= 0; i = Bits.next(row, i + 1)) {
-                    addrs.addAll(s.slots[i].addresses());
+                if (s.selfRules) { // only autogroup:self rules read a user's sources
+                    s.userSources.put(u, userSources(u, row, before, on, nn, member, sameAddresses));
                 }
-                s.userSources.put(u, Ranges.compress(addrs));
             }
             if (!State.sameList(before, s.userSources.getOrDefault(u, List.of()))) {
                 userSourcesChanged = true;
@@ -189,7 +189,6 @@ final class Incremental {
         }
         // rules
         List<Integer> targets = new ArrayList<>();
-        boolean sameAddresses = on != null && nn != null && on.addresses().equals(nn.addresses());
         // rules with equal source lists get equal source prefixes: compute each once per change
         Map<List<Alias>, List<IpPrefix>> memo = new HashMap<>();
         for (int r = 0; r < s.rules.length; r++) {
@@ -291,6 +290,31 @@ final class Incremental {
         touchedFilter.set(x);
     }
 
+    /**
+     * User {@code u}'s compressed source prefixes after X's change ({@code row}: its nodes now, non-empty). X
+     * joining the user adds its addresses to the old list (compression is canonical, so this equals compressing
+     * every node's addresses); X staying with the same addresses keeps the list; anything else (X leaving, or its
+     * addresses changing) recollects the addresses of the user's nodes.
+     */
+    private List<IpPrefix> userSources(String u, long[] row, List<IpPrefix> before, PolicyNode on, PolicyNode nn,
+                                       boolean member, boolean sameAddresses) {
+        boolean wasMember = userKeyed(on) && on.user().equals(u);
+        if (member && wasMember && sameAddresses) {
+            return before;
+        }
+        if (member && !wasMember) {
+            List<IpPrefix> all = new ArrayList<>(before.size() + nn.addresses().size());
+            all.addAll(before);
+            all.addAll(nn.addresses());
+            return Ranges.compress(all);
+        }
+        List<IpPrefix> addrs = new ArrayList<>();
+        for (int i = Bits.next(row, 0); i >= 0; i = Bits.next(row, i + 1)) {
+            addrs.addAll(s.slots[i].addresses());
+        }
+        return Ranges.compress(addrs);
+    }
+
     private static void mark(BitSet into, long[] row) {
         for (int b = Bits.next(row, 0); b >= 0; b = Bits.next(row, b + 1)) {
             into.set(b);
@@ -308,7 +332,7 @@ final class Incremental {
         }
     }
 
-    private CompiledPolicy.Update finish() {
+    private CompiledPolicy.Update finish(CompiledPolicy.PeerReport report) {
         Set<Long> filterChanged = new HashSet<>();
         Set<Long> peersChanged = new HashSet<>();
         for (int b = touchedFilter.nextSetBit(0); b >= 0; b = touchedFilter.nextSetBit(b + 1)) {
@@ -318,11 +342,28 @@ final class Incremental {
                 addIds(filterChanged, b);
             }
         }
-        for (int b = touchedPeers.nextSetBit(0); b >= 0; b = touchedPeers.nextSetBit(b + 1)) {
-            long[][] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : ChunkedBits.EMPTY;
-            long[][] after = s.slots[b] != null ? s.peers[b] : ChunkedBits.EMPTY;
-            if (!ChunkedBits.same(before, after)) {
-                addIds(peersChanged, b);
+        switch (report) {
+            case CompiledPolicy.PeerReport.All all -> {
+                for (int b = touchedPeers.nextSetBit(0); b >= 0; b = touchedPeers.nextSetBit(b + 1)) {
+                    long[][] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : ChunkedBits.EMPTY;
+                    long[][] after = s.slots[b] != null ? s.peers[b] : ChunkedBits.EMPTY;
+                    if (!ChunkedBits.same(before, after)) {
+                        addIds(peersChanged, b);
+                    }
+                }
+            }
+            case CompiledPolicy.PeerReport.Only only -> {
+                // by id, not by touched slot: a slot is never reused within one update, so an id's old and new
+                // rows are its old and new slot's (or empty when it had none)
+                for (long id : only.ids()) {
+                    int was = old.index.get(id);
+                    int is = s.index.get(id);
+                    long[][] before = was < 0 ? ChunkedBits.EMPTY : old.peers[was];
+                    long[][] after = is < 0 ? ChunkedBits.EMPTY : s.peers[is];
+                    if (!ChunkedBits.same(before, after)) {
+                        peersChanged.add(id);
+                    }
+                }
             }
         }
         s.freeSlots.addAll(freedNow);
