@@ -13,6 +13,7 @@ import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -272,6 +273,9 @@ final class Incremental {
             peerCand.set(b);
         }
         long[] rowX = new long[words];
+        // rows that shared a chunk share its successor (one memo per value of X's bit)
+        Map<long[], long[]> setMemo = new IdentityHashMap<>();
+        Map<long[], long[]> clearMemo = new IdentityHashMap<>();
         for (int b = peerCand.nextSetBit(0); b >= 0; b = peerCand.nextSetBit(b + 1)) {
             if (b == x || s.slots[b] == null) {
                 continue;
@@ -281,7 +285,7 @@ final class Incremental {
                 Bits.set(rowX, b);
             }
             if (ChunkedBits.get(s.peers[b], x) != p) {
-                s.peers[b] = ChunkedBits.with(s.peers[b], x, p);
+                s.peers[b] = ChunkedBits.with(s.peers[b], x, p, p ? setMemo : clearMemo);
                 touchedPeers.set(b);
             }
         }
