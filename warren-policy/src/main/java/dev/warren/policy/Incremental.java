@@ -13,7 +13,6 @@ import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -274,8 +273,8 @@ final class Incremental {
         }
         long[] rowX = new long[words];
         // rows that shared a chunk share its successor (one memo per value of X's bit)
-        Map<long[], long[]> setMemo = new IdentityHashMap<>();
-        Map<long[], long[]> clearMemo = new IdentityHashMap<>();
+        ChunkedBits.Memo setMemo = new ChunkedBits.Memo();
+        ChunkedBits.Memo clearMemo = new ChunkedBits.Memo();
         for (int b = peerCand.nextSetBit(0); b >= 0; b = peerCand.nextSetBit(b + 1)) {
             if (b == x || s.slots[b] == null) {
                 continue;

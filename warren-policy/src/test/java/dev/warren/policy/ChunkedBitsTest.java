@@ -64,7 +64,7 @@ class ChunkedBitsTest {
         for (int k = Math.min(sharedFrom, rows.length - 1) + 1; k < rows.length; k += 2) {
             rows[k] = rows[k - 1];
         }
-        java.util.Map<long[], long[]> memo = new java.util.IdentityHashMap<>();
+        ChunkedBits.Memo memo = new ChunkedBits.Memo();
         long[][][] out = new long[rows.length][][];
         for (int k = 0; k < rows.length; k++) {
             int before = ChunkedBits.cardinality(rows[k]);
