@@ -31,8 +31,9 @@ import java.util.Set;
  * only the rows whose bit flips are copied (one chunk each, see {@link ChunkedBits}).</li>
  * </ol>
  * Finally the touched nodes are compared with the old state, so the reported sets are exactly the nodes whose
- * answers differ. Rows are copied before they are written (copy-on-write), so the old {@link CompiledPolicy}
- * stays valid. Freed slots are reused only by later updates. Single-threaded per call.
+ * answers differ; with {@link CompiledPolicy.PeerReport.Only} only the asked ids' peer rows are compared (old
+ * slot's row against new slot's row), which under a broad policy skips comparing nearly every row. Rows are
+ * copied before they are written (copy-on-write), so the old {@link CompiledPolicy} stays valid. Freed slots are reused only by later updates. Single-threaded per call.
  */
 final class Incremental {
     private final State old;
