@@ -33,7 +33,8 @@ import java.util.Set;
  * Finally the touched nodes are compared with the old state, so the reported sets are exactly the nodes whose
  * answers differ; with {@link CompiledPolicy.PeerReport.Only} only the asked ids' peer rows are compared (old
  * slot's row against new slot's row), which under a broad policy skips comparing nearly every row. Rows are
- * copied before they are written (copy-on-write), so the old {@link CompiledPolicy} stays valid. Freed slots are reused only by later updates. Single-threaded per call.
+ * copied before they are written (copy-on-write), so the old {@link CompiledPolicy} stays valid. Freed slots are
+ * reused only by later updates. Single-threaded per call.
  */
 final class Incremental {
     private final State old;
