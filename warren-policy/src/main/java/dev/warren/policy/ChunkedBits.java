@@ -1,12 +1,14 @@
 package dev.warren.policy;
 
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 
 /**
  * Immutable bit rows in chunks of 512 bits ({@code long[8]}; a null chunk is all zero, and an all-zero chunk is
  * always stored as null). Writing a bit returns a new row that shares every other chunk, so flipping one node's
  * bit in thousands of peer rows copies a few hundred bytes per row instead of the whole row: the peer matrix of a
- * large, densely connected domain changes that way on every node update.
+ * large, densely connected domain changes that way on every node update. Chunks are never written after they are
+ * built, so rows may share them (see {@link #with(long[][], int, boolean, Memo)}).
  */
 final class ChunkedBits {
     private static final int SHIFT = 9;
@@ -42,20 +44,62 @@ final class ChunkedBits {
 
     /** The row with bit i set to v (the same row when it already is). */
     static long[][] with(long[][] row, int i, boolean v) {
+        return with(row, i, v, null);
+    }
+
+    /**
+     * {@link #with(long[][], int, boolean)} that reuses chunks: {@code memo} (for one bit i and one value v, or
+     * null) maps an old chunk (null = absent) to the chunk it became, so rows that shared a chunk
+     * before share its successor. Flipping one node's bit in every row of a densely connected domain — every
+     * registration under allow-all — then allocates one chunk per distinct old chunk instead of one per row.
+     */
+    static long[][] with(long[][] row, int i, boolean v, Memo memo) {
         if (get(row, i) == v) {
             return row;
         }
         int c = i >>> SHIFT;
         long[][] r = Arrays.copyOf(row, Math.max(row.length, c + 1));
-        long[] ch = r[c] == null ? new long[WORDS] : r[c].clone();
-        int w = (i >>> 6) & (WORDS - 1);
-        if (v) {
-            ch[w] |= 1L << i;
-        } else {
-            ch[w] &= ~(1L << i);
+        long[] old = r[c];
+        long[] ch = memo == null ? null : memo.get(old);
+        if (ch == null) {
+            ch = old == null ? new long[WORDS] : old.clone();
+            int w = (i >>> 6) & (WORDS - 1);
+            if (v) {
+                ch[w] |= 1L << i;
+            } else {
+                ch[w] &= ~(1L << i);
+            }
+            if (!v && zero(ch)) { // setting a bit never leaves a chunk zero
+                ch = null;
+            } else if (memo != null) {
+                memo.put(old, ch);
+            }
         }
-        r[c] = zero(ch) ? null : ch;
+        r[c] = ch;
         return r;
+    }
+
+    /**
+     * Old chunk → new chunk by identity, for one bit and value. Most lookups hit the last entry (rows built the same
+     * way share their chunks), so it is checked before the map. Not thread-safe; one per update.
+     */
+    static final class Memo {
+        private final IdentityHashMap<long[], long[]> map = new IdentityHashMap<>();
+        private long[] lastOld;
+        private long[] lastNew; // null: no last entry
+
+        long[] get(long[] old) {
+            if (lastNew != null && lastOld == old) {
+                return lastNew;
+            }
+            return map.get(old);
+        }
+
+        void put(long[] old, long[] now) {
+            map.put(old, now);
+            lastOld = old;
+            lastNew = now;
+        }
     }
 
     /** The next set bit at or after {@code from}, or -1. */

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -35,14 +36,14 @@ public final class CompiledPolicy {
 
     /** The node's inbound filter (rules whose destination is its addresses); empty = deny all; unknown id: empty. */
     public List<FilterRule> filterFor(long nodeId) {
-        Integer slot = state.index.get(nodeId);
-        return slot == null ? List.of() : state.filters[slot];
+        int slot = state.index.get(nodeId);
+        return slot < 0 ? List.of() : state.filters[slot];
     }
 
     /** Sorted ids of the nodes it may see (traffic allowed in either direction); unknown id: empty. */
     public long[] peersOf(long nodeId) {
-        Integer slot = state.index.get(nodeId);
-        if (slot == null) {
+        int slot = state.index.get(nodeId);
+        if (slot < 0) {
             return new long[0];
         }
         long[][] row = state.peers[slot];
@@ -57,14 +58,16 @@ public final class CompiledPolicy {
 
     /** Whether a and b see each other (symmetric; false for unknown ids and for a == b). */
     public boolean canSee(long a, long b) {
-        Integer sa = state.index.get(a);
-        Integer sb = state.index.get(b);
-        return sa != null && sb != null && ChunkedBits.get(state.peers[sa], sb);
+        int sa = state.index.get(a);
+        int sb = state.index.get(b);
+        return sa >= 0 && sb >= 0 && ChunkedBits.get(state.peers[sa], sb);
     }
 
     /** The ids of the compiled nodes, sorted. */
     public long[] nodeIds() {
-        return state.index.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] ids = state.index.keys();
+        Arrays.sort(ids);
+        return ids;
     }
 
     /**
@@ -75,7 +78,22 @@ public final class CompiledPolicy {
      * @throws IllegalArgumentException when an id is both upserted and removed, or upserted twice
      */
     public Update update(Collection<PolicyNode> upserted, Collection<Long> removed) {
-        return Incremental.apply(this, upserted, removed);
+        return Incremental.apply(this, upserted, removed, PeerReport.ALL);
+    }
+
+    /**
+     * {@link #update(Collection, Collection)} that reports peer-set changes only for the ids {@code peers} asks
+     * about: {@link Update#next()} and {@link Update#filterChanged()} are the same as the full variant's, and
+     * {@link Update#peersChanged()} is exactly the asked ids (present before or after, or neither) whose
+     * {@link #peersOf} answer differs. The peer matrix is updated as before; what is skipped is comparing every
+     * touched node's old and new peer row and collecting their ids — under a broad policy such as allow-all that
+     * is every node of the domain on every change, which a caller that reconciles other nodes' peer lists
+     * pairwise ({@link #canSee}) does not need.
+     *
+     * @throws IllegalArgumentException when an id is both upserted and removed, or upserted twice
+     */
+    public Update update(Collection<PolicyNode> upserted, Collection<Long> removed, PeerReport peers) {
+        return Incremental.apply(this, upserted, removed, Objects.requireNonNull(peers, "peers"));
     }
 
     /** The same nodes under a new policy, with the nodes whose filter or peers differ from this one's. */
@@ -112,6 +130,31 @@ public final class CompiledPolicy {
     @Override
     public String toString() {
         return "CompiledPolicy[" + state.policy.fileName() + ", " + state.index.size() + " nodes]";
+    }
+
+    /**
+     * Which nodes an {@link #update(Collection, Collection, PeerReport) update} reports peer-set changes for:
+     * {@link #ALL} (every node whose peers changed) or {@link #only} the given ids.
+     */
+    public sealed interface PeerReport {
+        /** Report every node whose peer set changed (what {@link #update(Collection, Collection)} does). */
+        PeerReport ALL = new All();
+
+        /** Report peer-set changes only for these ids (copied; may be empty, may name unknown ids). */
+        static PeerReport only(Collection<Long> ids) {
+            return new Only(Set.copyOf(ids));
+        }
+
+        /** Every node. */
+        record All() implements PeerReport {
+        }
+
+        /** Only the nodes in {@code ids}. */
+        record Only(Set<Long> ids) implements PeerReport {
+            public Only {
+                ids = Set.copyOf(ids);
+            }
+        }
     }
 
     /**

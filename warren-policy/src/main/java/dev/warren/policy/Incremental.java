@@ -31,8 +31,10 @@ import java.util.Set;
  * only the rows whose bit flips are copied (one chunk each, see {@link ChunkedBits}).</li>
  * </ol>
  * Finally the touched nodes are compared with the old state, so the reported sets are exactly the nodes whose
- * answers differ. Rows are copied before they are written (copy-on-write), so the old {@link CompiledPolicy}
- * stays valid. Freed slots are reused only by later updates. Single-threaded per call.
+ * answers differ; with {@link CompiledPolicy.PeerReport.Only} only the asked ids' peer rows are compared (old
+ * slot's row against new slot's row), which under a broad policy skips comparing nearly every row. Rows are
+ * copied before they are written (copy-on-write), so the old {@link CompiledPolicy} stays valid. Freed slots are
+ * reused only by later updates. Single-threaded per call.
  */
 final class Incremental {
     private final State old;
@@ -54,7 +56,8 @@ final class Incremental {
         this.words = Bits.words(old.slots.length);
     }
 
-    static CompiledPolicy.Update apply(CompiledPolicy from, Collection<PolicyNode> upserted, Collection<Long> removed) {
+    static CompiledPolicy.Update apply(CompiledPolicy from, Collection<PolicyNode> upserted, Collection<Long> removed,
+                                       CompiledPolicy.PeerReport report) {
         Set<Long> ids = new HashSet<>();
         for (PolicyNode n : upserted) {
             if (!ids.add(n.id())) {
@@ -73,7 +76,7 @@ final class Incremental {
         for (long id : removed) {
             inc.change(id, null);
         }
-        return inc.finish();
+        return inc.finish(report);
     }
 
     private long[] own(long[][] rows, BitSet owned, int i) {
@@ -128,12 +131,12 @@ final class Incremental {
     }
 
     private void change(long id, PolicyNode nn) {
-        Integer existing = s.index.get(id);
-        PolicyNode on = existing == null ? null : s.slots[existing];
+        int existing = s.index.get(id);
+        PolicyNode on = existing < 0 ? null : s.slots[existing];
         if (on == null && nn == null || Objects.equals(on, nn)) {
             return;
         }
-        int x = existing != null ? existing : allocate();
+        int x = existing >= 0 ? existing : allocate();
         BitSet cand = new BitSet();
         long[][] oldPeerRow = s.peers[x];
         for (int b = ChunkedBits.next(oldPeerRow, 0); b >= 0; b = ChunkedBits.next(oldPeerRow, b + 1)) {
@@ -149,6 +152,7 @@ final class Incremental {
         BitSet dirty = new BitSet();
         dirty.set(x);
         // users (autogroup:self)
+        boolean sameAddresses = on != null && nn != null && on.addresses().equals(nn.addresses());
         Set<String> users = new HashSet<>();
         if (userKeyed(on)) {
             users.add(on.user());
@@ -177,11 +181,9 @@ final class Incremental {
                 s.userSources.remove(u);
             } else {
                 s.userNodes.put(u, row);
-                List<IpPrefix> addrs = new ArrayList<>();
-                for (int i = Bits.next(row, 0); i >= 0; i = Bits.next(row, i + 1)) {
-                    addrs.addAll(s.slots[i].addresses());
+                if (s.selfRules) { // only autogroup:self rules read a user's sources
+                    s.userSources.put(u, userSources(u, row, before, on, nn, member, sameAddresses));
                 }
-                s.userSources.put(u, Ranges.compress(addrs));
             }
             if (!State.sameList(before, s.userSources.getOrDefault(u, List.of()))) {
                 userSourcesChanged = true;
@@ -189,7 +191,6 @@ final class Incremental {
         }
         // rules
         List<Integer> targets = new ArrayList<>();
-        boolean sameAddresses = on != null && nn != null && on.addresses().equals(nn.addresses());
         // rules with equal source lists get equal source prefixes: compute each once per change
         Map<List<Alias>, List<IpPrefix>> memo = new HashMap<>();
         for (int r = 0; r < s.rules.length; r++) {
@@ -273,6 +274,9 @@ final class Incremental {
             peerCand.set(b);
         }
         long[] rowX = new long[words];
+        // rows that shared a chunk share its successor (one memo per value of X's bit)
+        ChunkedBits.Memo setMemo = new ChunkedBits.Memo();
+        ChunkedBits.Memo clearMemo = new ChunkedBits.Memo();
         for (int b = peerCand.nextSetBit(0); b >= 0; b = peerCand.nextSetBit(b + 1)) {
             if (b == x || s.slots[b] == null) {
                 continue;
@@ -282,13 +286,38 @@ final class Incremental {
                 Bits.set(rowX, b);
             }
             if (ChunkedBits.get(s.peers[b], x) != p) {
-                s.peers[b] = ChunkedBits.with(s.peers[b], x, p);
+                s.peers[b] = ChunkedBits.with(s.peers[b], x, p, p ? setMemo : clearMemo);
                 touchedPeers.set(b);
             }
         }
         s.peers[x] = ChunkedBits.of(rowX);
         touchedPeers.set(x);
         touchedFilter.set(x);
+    }
+
+    /**
+     * User {@code u}'s compressed source prefixes after X's change ({@code row}: its nodes now, non-empty). X
+     * joining the user adds its addresses to the old list (compression is canonical, so this equals compressing
+     * every node's addresses); X staying with the same addresses keeps the list; anything else (X leaving, or its
+     * addresses changing) recollects the addresses of the user's nodes.
+     */
+    private List<IpPrefix> userSources(String u, long[] row, List<IpPrefix> before, PolicyNode on, PolicyNode nn,
+                                       boolean member, boolean sameAddresses) {
+        boolean wasMember = userKeyed(on) && on.user().equals(u);
+        if (member && wasMember && sameAddresses) {
+            return before;
+        }
+        if (member && !wasMember) {
+            List<IpPrefix> all = new ArrayList<>(before.size() + nn.addresses().size());
+            all.addAll(before);
+            all.addAll(nn.addresses());
+            return Ranges.compress(all);
+        }
+        List<IpPrefix> addrs = new ArrayList<>();
+        for (int i = Bits.next(row, 0); i >= 0; i = Bits.next(row, i + 1)) {
+            addrs.addAll(s.slots[i].addresses());
+        }
+        return Ranges.compress(addrs);
     }
 
     private static void mark(BitSet into, long[] row) {
@@ -308,7 +337,7 @@ final class Incremental {
         }
     }
 
-    private CompiledPolicy.Update finish() {
+    private CompiledPolicy.Update finish(CompiledPolicy.PeerReport report) {
         Set<Long> filterChanged = new HashSet<>();
         Set<Long> peersChanged = new HashSet<>();
         for (int b = touchedFilter.nextSetBit(0); b >= 0; b = touchedFilter.nextSetBit(b + 1)) {
@@ -318,11 +347,28 @@ final class Incremental {
                 addIds(filterChanged, b);
             }
         }
-        for (int b = touchedPeers.nextSetBit(0); b >= 0; b = touchedPeers.nextSetBit(b + 1)) {
-            long[][] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : ChunkedBits.EMPTY;
-            long[][] after = s.slots[b] != null ? s.peers[b] : ChunkedBits.EMPTY;
-            if (!ChunkedBits.same(before, after)) {
-                addIds(peersChanged, b);
+        switch (report) {
+            case CompiledPolicy.PeerReport.All all -> {
+                for (int b = touchedPeers.nextSetBit(0); b >= 0; b = touchedPeers.nextSetBit(b + 1)) {
+                    long[][] before = b < oldSlots && old.slots[b] != null ? old.peers[b] : ChunkedBits.EMPTY;
+                    long[][] after = s.slots[b] != null ? s.peers[b] : ChunkedBits.EMPTY;
+                    if (!ChunkedBits.same(before, after)) {
+                        addIds(peersChanged, b);
+                    }
+                }
+            }
+            case CompiledPolicy.PeerReport.Only only -> {
+                // by id, not by touched slot: a slot is never reused within one update, so an id's old and new
+                // rows are its old and new slot's (or empty when it had none)
+                for (long id : only.ids()) {
+                    int was = old.index.get(id);
+                    int is = s.index.get(id);
+                    long[][] before = was < 0 ? ChunkedBits.EMPTY : old.peers[was];
+                    long[][] after = is < 0 ? ChunkedBits.EMPTY : s.peers[is];
+                    if (!ChunkedBits.same(before, after)) {
+                        peersChanged.add(id);
+                    }
+                }
             }
         }
         s.freeSlots.addAll(freedNow);

@@ -25,7 +25,8 @@ import java.util.Map;
  * compressed source prefixes, which every receiving node's {@link FilterRule} shares. Per node it keeps the rules
  * that target it, its filter and {@code peers} (who may send to it ∪ whom it may send to, as {@link ChunkedBits}
  * rows; "who may send to it" is recomputed from its rules when needed rather than stored). Rules
- * with {@code autogroup:self} destinations take their sources per user ({@code userNodes}/{@code userSources}).
+ * with {@code autogroup:self} destinations take their sources per user ({@code userNodes}/{@code userSources};
+ * the latter is kept only when the policy has such a rule).
  *
  * <p>Invariants: {@code peers[a]} has bit b iff {@code reaches(a, b)} or {@code reaches(b, a)}, a ≠ b; an
  * empty slot has empty rows and an empty filter. A {@code State} owned by a {@link CompiledPolicy} is never
@@ -35,8 +36,10 @@ import java.util.Map;
 final class State {
     final Policy policy;
     final Model.Rule[] rules;
+    /** Whether any rule has {@code autogroup:self} destinations; without one {@code userSources} stays empty. */
+    final boolean selfRules;
     PolicyNode[] slots;
-    final HashMap<Long, Integer> index;
+    final LongIntMap index;
     final ArrayList<Integer> freeSlots;
     long[][] ruleIdent;
     long[][] ruleSrc;
@@ -54,8 +57,9 @@ final class State {
     private State(Policy policy, int slotCount) {
         this.policy = policy;
         this.rules = policy.model().rules().toArray(new Model.Rule[0]);
+        this.selfRules = Arrays.stream(rules).anyMatch(Model.Rule::self);
         this.slots = new PolicyNode[slotCount];
-        this.index = new HashMap<>();
+        this.index = new LongIntMap();
         this.freeSlots = new ArrayList<>();
         int r = rules.length;
         this.ruleIdent = new long[r][];
@@ -74,8 +78,9 @@ final class State {
     State(State o) {
         this.policy = o.policy;
         this.rules = o.rules;
+        this.selfRules = o.selfRules;
         this.slots = o.slots.clone();
-        this.index = new HashMap<>(o.index);
+        this.index = o.index.copy();
         this.freeSlots = new ArrayList<>(o.freeSlots);
         this.ruleIdent = o.ruleIdent.clone();
         this.ruleSrc = o.ruleSrc.clone();
@@ -98,7 +103,7 @@ final class State {
             s.slots[i] = n;
             if (n == null) {
                 s.freeSlots.add(i);
-            } else if (s.index.putIfAbsent(n.id(), i) != null) {
+            } else if (s.index.put(n.id(), i) >= 0) {
                 throw new IllegalArgumentException("node id " + n.id() + " appears twice");
             }
         }
@@ -111,7 +116,9 @@ final class State {
                 userAddrs.computeIfAbsent(n.user(), k -> new ArrayList<>()).addAll(n.addresses());
             }
         }
-        userAddrs.forEach((u, a) -> s.userSources.put(u, Ranges.compress(a)));
+        if (s.selfRules) {
+            userAddrs.forEach((u, a) -> s.userSources.put(u, Ranges.compress(a)));
+        }
         // per rule bit sets; alias bit sets and source lists are cached across rules
         Map<Alias, long[]> identCache = new HashMap<>();
         Map<Alias, long[]> srcCache = new HashMap<>();

@@ -43,4 +43,42 @@ class ChunkedBitsTest {
             assertEquals(model.nextSetBit(b), ChunkedBits.next(row, b));
         }
     }
+
+    /**
+     * Writing one bit into many rows through a memo gives each row the same content as writing it alone, leaves the
+     * old rows unchanged, and rows that shared the written chunk share its successor.
+     */
+    @Property(tries = 200)
+    void memoizedWritesEqualSingleWritesAndShareChunks(@ForAll @Size(min = 1, max = 12) List<@Size(max = 20)
+            List<@IntRange(max = 1500) Integer>> rowBits, @ForAll @IntRange(max = 1500) int bit, @ForAll boolean value,
+            @ForAll @IntRange(max = 11) int sharedFrom) {
+        long[][][] rows = new long[rowBits.size()][][];
+        for (int k = 0; k < rows.length; k++) {
+            long[][] row = ChunkedBits.EMPTY;
+            for (int b : rowBits.get(k)) {
+                row = ChunkedBits.with(row, b, true);
+            }
+            rows[k] = row;
+        }
+        // some rows are the very same row object (as unchanged rows are shared between states)
+        for (int k = Math.min(sharedFrom, rows.length - 1) + 1; k < rows.length; k += 2) {
+            rows[k] = rows[k - 1];
+        }
+        ChunkedBits.Memo memo = new ChunkedBits.Memo();
+        long[][][] out = new long[rows.length][][];
+        for (int k = 0; k < rows.length; k++) {
+            int before = ChunkedBits.cardinality(rows[k]);
+            out[k] = ChunkedBits.with(rows[k], bit, value, memo);
+            assertTrue(ChunkedBits.same(ChunkedBits.with(rows[k], bit, value), out[k]), "row " + k);
+            assertEquals(before, ChunkedBits.cardinality(rows[k]), "the old row is unchanged");
+        }
+        int c = bit >>> 9;
+        for (int k = 1; k < rows.length; k++) {
+            long[] a = c < rows[k - 1].length ? rows[k - 1][c] : null;
+            long[] b = c < rows[k].length ? rows[k][c] : null;
+            if (a == b && ChunkedBits.get(rows[k], bit) != value && ChunkedBits.get(rows[k - 1], bit) != value) {
+                assertTrue(out[k - 1][c] == out[k][c], "rows " + (k - 1) + " and " + k + " share the new chunk");
+            }
+        }
+    }
 }

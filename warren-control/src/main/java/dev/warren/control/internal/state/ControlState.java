@@ -249,7 +249,10 @@ public final class ControlState {
             Map<Long, PolicyNode> up = upserted.getOrDefault(d, Map.of());
             Set<Long> rm = removed.getOrDefault(d, Set.of());
             long t0 = clock.nanoTime();
-            CompiledPolicy.Update u = p.update(up.values(), rm);
+            // only the upserted nodes' own peer lists are rebuilt from peersChanged; every other node reconciles
+            // its view of a changed node pairwise (canSee) when the node change is broadcast, so asking for the
+            // rest would compare every touched peer row for nothing (all of them under allow-all)
+            CompiledPolicy.Update u = p.update(up.values(), rm, CompiledPolicy.PeerReport.only(up.keySet()));
             next = next.withPolicy(d, u.next());
             int affected = addPolicyChanges(next, d, u, up.keySet(), out);
             policyObserver.recompiled("nodes", clock.nanoTime() - t0, affected);
