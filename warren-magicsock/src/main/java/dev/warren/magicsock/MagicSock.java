@@ -23,8 +23,6 @@ import dev.warren.wire.time.Scheduler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,10 +58,10 @@ import java.util.function.Supplier;
  * selection. WireGuard from other sources passes through with its real source (a peer without disco, or before
  * disco verified the address; the engine may then roam to that address, and the next verified packet roams it
  * back). WireGuard through the relay from a node key that is not a peer is dropped: it has no address to report.
- * A send to a peer with no path at all (no direct address, no relay region yet) is held, the newest
- * {@link #MAX_HELD} packets for {@link #HELD_MAX_AGE_NANOS}, and sent when a path appears; copies go at once to
- * the source of an authenticated direct ping from the peer. A peer without a relay region is pinged as soon as it
- * appears ({@link PeerPaths#discoverNow}), not on the first send: nothing else could carry its first packets.
+ * A send to a peer with no path at all (no direct address, no relay region yet) is held ({@link HeldPackets}) and
+ * sent when a path appears; copies go at once to the source of an authenticated direct ping from the peer. A peer
+ * without a relay region is pinged as soon as it appears ({@link PeerPaths#discoverNow}), not on the first send:
+ * nothing else could carry its first packets.
  *
  * <p>Hard NATs (ADR 0015): when call-me-maybe tells us one side's NAT is hard and the other's easy, {@link Birthday}
  * runs a birthday round; the hard side's extra sockets ({@link SideSockets}) reach the peer through their own NAT
@@ -77,7 +75,8 @@ import java.util.function.Supplier;
  * engine's relay receiver); heartbeats, re-STUN and netcheck timers run on the injected {@link Scheduler}; port
  * mapping and the relay-latency fallback run on virtual threads. Peer tables are guarded by {@code lock} and
  * published as immutable snapshots ({@link #peers}) read without locking on the data path; each peer's path state
- * is synchronized on its own {@link PeerPaths}. No lock is held while sending.
+ * is synchronized on its own {@link PeerPaths}, its held packets on its {@link HeldPackets}, its heartbeat handle
+ * on its {@link HeartbeatTimer}. No lock is held while sending. Candidate endpoints: {@link LocalEndpoints}.
  */
 public final class MagicSock implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MagicSock.class.getName());
@@ -123,37 +122,7 @@ public final class MagicSock implements AutoCloseable {
     }
 
     /** One peer: its synthetic endpoint, path state and packets waiting for a path. */
-    record Peer(NodeKey nodeKey, Endpoint magic, PeerPaths paths, HeartbeatTimer timer, Held held) {
-    }
-
-    /** At most this many WireGuard packets are held per peer that has no path at all (the newest are kept). */
-    static final int MAX_HELD = 8;
-    /** A held packet older than this is dropped (WireGuard retries a handshake after 5 s anyway). */
-    static final long HELD_MAX_AGE_NANOS = 4_000_000_000L;
-
-    /** A held WireGuard packet and when the engine sent it. */
-    private record HeldPacket(byte[] bytes, long at) {
-    }
-
-    /**
-     * WireGuard packets sent to a peer while it had no path at all (no direct address and no relay region: a
-     * peer that just appeared in the map before its netcheck picked a home relay). They go out as soon as a path
-     * appears ({@link #setPeers} gives it a home relay or endpoints, the relay map or links change, a packet
-     * arrives from it through a relay, disco finds a direct path), so the engine's first handshake initiation is
-     * not lost to a 5 s retry. An authenticated direct ping from the peer sends copies to its source at once and
-     * keeps them held until a path is proven (see {@code flushHeld(Peer, Endpoint)}).
-     */
-    private static final class Held {
-        // guarded by this
-        final java.util.ArrayDeque<HeldPacket> packets = new java.util.ArrayDeque<>();
-    }
-
-    /** The heartbeat timer of one peer. */
-    private static final class HeartbeatTimer {
-        // guarded by this
-        Scheduler.Task task;
-        // guarded by this
-        boolean removed;
+    record Peer(NodeKey nodeKey, Endpoint magic, PeerPaths paths, HeartbeatTimer timer, HeldPackets held) {
     }
 
     /** Immutable peer indexes, replaced whole under {@code lock}, read lock-free. */
@@ -259,14 +228,14 @@ public final class MagicSock implements AutoCloseable {
             Map<DiscoKey, Peer> byDisco = new HashMap<>();
             for (PeerSpec s : specs) {
                 Peer p = old.byNodeKey().get(s.nodeKey());
-                if (p == null || !p.paths().discoKey().equals(s.discoKey()) || hasHeld(p)) {
+                if (p == null || !p.paths().discoKey().equals(s.discoKey()) || !p.held().isEmpty()) {
                     fresh.add(p); // null is replaced below
                 }
                 if (p == null) {
                     Endpoint magic = magicByNode.computeIfAbsent(s.nodeKey(), k -> magicEndpoint(nextMagicId++));
                     p = new Peer(s.nodeKey(), magic, new PeerPaths(config.clock(), self, s.nodeKey(),
                             s.discoKey(), s.homeRelay(), () -> endpoints, this::ourNatFlags), new HeartbeatTimer(),
-                            new Held());
+                            new HeldPackets());
                     fresh.set(fresh.size() - 1, p);
                 }
                 p.paths().update(s.discoKey(), s.homeRelay(), s.endpoints());
@@ -284,16 +253,9 @@ public final class MagicSock implements AutoCloseable {
             peers = new Peers(Map.copyOf(byNode), Map.copyOf(byWg), Map.copyOf(byMagic), Map.copyOf(byDisco));
         }
         for (Peer p : removed) {
-            synchronized (p.timer()) {
-                p.timer().removed = true;
-                if (p.timer().task != null) {
-                    p.timer().task.cancel();
-                }
-            }
+            p.timer().stop();
             verified.values().removeIf(v -> v == p);
-            synchronized (p.held()) {
-                p.held().packets.clear();
-            }
+            p.held().clear();
         }
         if (birthday != null && !removed.isEmpty()) {
             birthday.retain(peers.byNodeKey().keySet());
@@ -311,10 +273,8 @@ public final class MagicSock implements AutoCloseable {
 
     /** Runs {@link PeerPaths#discoverNow} for {@code p} unless it was removed or the socket closed meanwhile. */
     private void discover(Peer p) {
-        synchronized (p.timer()) {
-            if (p.timer().removed) {
-                return;
-            }
+        if (p.timer().isRemoved()) {
+            return;
         }
         if (peers.byNodeKey().get(p.nodeKey()) == p) {
             perform(p, p.paths().discoverNow());
@@ -337,12 +297,7 @@ public final class MagicSock implements AutoCloseable {
             peers = Peers.EMPTY;
         }
         for (Peer p : dropped) {
-            synchronized (p.timer()) {
-                p.timer().removed = true;
-                if (p.timer().task != null) {
-                    p.timer().task.cancel();
-                }
-            }
+            p.timer().stop();
         }
         verified.clear();
         if (birthday != null) {
@@ -508,14 +463,7 @@ public final class MagicSock implements AutoCloseable {
         // active peers: ping every candidate and send call-me-maybe now, not at the next heartbeat
         for (Peer p : peers.byNodeKey().values()) {
             if (p.paths().snapshot().active()) {
-                boolean running;
-                synchronized (p.timer()) {
-                    running = !p.timer().removed && p.timer().task != null;
-                    if (running) {
-                        p.timer().task.cancel();
-                    }
-                }
-                if (running) {
+                if (p.timer().cancelRunning()) {
                     heartbeat(p);
                 }
             }
@@ -626,32 +574,8 @@ public final class MagicSock implements AutoCloseable {
         if (port <= 0) {
             return;
         }
-        LinkedHashSet<InetSocketAddress> eps = new LinkedHashSet<>();
-        InetSocketAddress pm = portMapped;
-        if (pm != null) {
-            eps.add(pm);
-        }
-        NetcheckReport r = lastReport;
-        if (r != null) {
-            for (String g : new String[]{r.globalV4(), r.globalV6()}) {
-                if (g != null) {
-                    eps.add(Endpoint.parse(g).toInetSocketAddress());
-                }
-            }
-            if (!Boolean.FALSE.equals(r.mappingVariesByDestIP()) && r.globalV4() != null) {
-                // hard NAT, or unknown (one STUN server cannot tell): the STUN port may be useless to peers, but a
-                // manual port forward of our own port may exist, and a port-preserving NAT maps our own port to the
-                // same public port — after a NAT change from hard to easy, that candidate works before any re-STUN
-                eps.add(new InetSocketAddress(Endpoint.parse(r.globalV4()).toInetSocketAddress().getAddress(), port));
-            }
-        }
-        for (InetAddress a : localAddresses()) {
-            // a peer can never reach us at a loopback, link-local, wildcard or multicast interface address
-            if (advertisable(a)) {
-                eps.add(new InetSocketAddress(a, port));
-            }
-        }
-        List<InetSocketAddress> fresh = List.copyOf(eps);
+        List<InetSocketAddress> fresh = LocalEndpoints.candidates(portMapped, lastReport, port,
+                config.localAddresses() != null ? config.localAddresses().get() : interfaceAddresses(null));
         // compare, publish and notify under one lock so listeners see the lists in the order they were published
         synchronized (endpointsLock) {
             if (fresh.equals(endpoints)) {
@@ -668,16 +592,6 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    /** Whether {@code a} may be offered to peers: not loopback, link-local, wildcard or multicast. */
-    static boolean advertisable(InetAddress a) {
-        return !a.isLoopbackAddress() && !a.isLinkLocalAddress() && !a.isAnyLocalAddress()
-                && !a.isMulticastAddress();
-    }
-
-    private List<InetAddress> localAddresses() {
-        return config.localAddresses() != null ? config.localAddresses().get() : interfaceAddresses(null);
-    }
-
     /**
      * This host's interface addresses to offer as endpoints: up interfaces, no multicast or IPv6 link-local, no
      * interface named {@code excludeInterface} (the node's TUN) and no interface holding an address in Warren's
@@ -686,33 +600,7 @@ public final class MagicSock implements AutoCloseable {
      * that has only those offers nothing and is reached through its relay).
      */
     public static List<InetAddress> interfaceAddresses(String excludeInterface) {
-        List<InetAddress> out = new ArrayList<>();
-        try {
-            for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
-                if (!ni.isUp() || ni.getName().equals(excludeInterface)) {
-                    continue;
-                }
-                List<InetAddress> addrs = ni.inetAddresses().toList();
-                if (addrs.stream().anyMatch(MagicSock::isOverlay)) {
-                    continue;
-                }
-                for (InetAddress a : addrs) {
-                    if (advertisable(a)) {
-                        out.add(a);
-                    }
-                }
-            }
-        } catch (SocketException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot list interfaces: {0}", e.getMessage());
-        }
-        return out;
-    }
-
-    private static final byte[] OVERLAY_V6 = {(byte) 0xfd, 0x7a, 0x11, 0x5c, (byte) 0xa1, (byte) 0xe0};
-
-    static boolean isOverlay(InetAddress a) {
-        byte[] b = a.getAddress();
-        return b.length == 16 && Arrays.equals(b, 0, OVERLAY_V6.length, OVERLAY_V6, 0, OVERLAY_V6.length);
+        return LocalEndpoints.interfaceAddresses(excludeInterface);
     }
 
     // ---------------------------------------------------------------- data path
@@ -735,7 +623,7 @@ public final class MagicSock implements AutoCloseable {
             heartbeat(p);
         }
         if (!deliver(p, r, bufs, from, count)) {
-            hold(p, bufs, from, count);
+            p.held().hold(bufs, from, count, config.clock().nanoTime());
         }
     }
 
@@ -768,19 +656,6 @@ public final class MagicSock implements AutoCloseable {
         return sent;
     }
 
-    /** Keeps the newest {@link #MAX_HELD} packets of a batch that had no path. */
-    private void hold(Peer p, PacketBuffer[] bufs, int from, int count) {
-        long now = config.clock().nanoTime();
-        synchronized (p.held()) {
-            for (int i = from; i < from + count; i++) {
-                if (p.held().packets.size() >= MAX_HELD) {
-                    p.held().packets.pollFirst();
-                }
-                p.held().packets.addLast(new HeldPacket(bufs[i].toByteArray(), now));
-            }
-        }
-    }
-
     /** Sends every peer's held packets that now have a path. */
     private void flushAllHeld() {
         for (Peer p : peers.byNodeKey().values()) {
@@ -788,70 +663,29 @@ public final class MagicSock implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends {@code p}'s held packets (those younger than {@link #HELD_MAX_AGE_NANOS}) if it now has a path; when it
-     * still has none they stay held. Never throws.
-     */
+    /** Sends {@code p}'s held packets if it now has a path ({@link HeldPackets#release}). Never throws. */
     private void flushHeld(Peer p) {
         flushHeld(p, null);
     }
 
     /**
-     * The same, but when {@code p} still has no path and {@code pingSource} is not null (an authenticated disco
-     * ping from the peer just arrived from there: the peer's magicsock is at that address and knows us), copies of
-     * the held packets go to {@code pingSource} at once, and the packets stay held until a pong proves a path (then
-     * they go along it once more) or they expire: the peer's engine may learn of us a moment after its magicsock
-     * (the node configures the engine right after {@link #setPeers}) and drop the first copy; WireGuard drops the
-     * duplicate of anything it already accepted (handshake timestamp, transport counter). Never throws.
+     * The same, but while {@code p} still has no path copies go to {@code pingSource} (not null: an authenticated
+     * direct ping from the peer just came from there) and stay held. Never throws.
      */
     private void flushHeld(Peer p, Endpoint pingSource) {
-        List<HeldPacket> out;
-        long now = config.clock().nanoTime();
-        boolean toPingSource;
-        synchronized (p.held()) {
-            if (p.held().packets.isEmpty()) {
-                return;
-            }
-            p.held().packets.removeIf(h -> now - h.at() > HELD_MAX_AGE_NANOS);
-            toPingSource = !hasPath(p);
-            if (p.held().packets.isEmpty() || (toPingSource && pingSource == null)) {
-                return;
-            }
-            out = List.copyOf(p.held().packets);
-            if (!toPingSource) {
-                p.held().packets.clear();
-            }
-        }
-        if (toPingSource) {
-            for (HeldPacket h : out) {
-                sendDatagram(h.bytes(), pingSource);
-            }
-            return;
-        }
-        PacketBuffer[] bufs = new PacketBuffer[out.size()];
-        for (int i = 0; i < bufs.length; i++) {
-            byte[] b = out.get(i).bytes();
-            bufs[i] = PacketBuffer.allocate(b.length);
-            bufs[i].copyFrom(b, 0, 0, b.length);
-            bufs[i].set(0, b.length);
-        }
-        try {
-            PeerPaths.Route r = p.paths().route();
-            if (r.startHeartbeat()) {
-                heartbeat(p);
-            }
-            deliver(p, r, bufs, 0, bufs.length);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "held packets to {0} failed: {1}", p.nodeKey().shortString(),
-                    e.getMessage());
-        }
-    }
-
-    /** Whether packets are held for {@code p}. */
-    private static boolean hasHeld(Peer p) {
-        synchronized (p.held()) {
-            return !p.held().packets.isEmpty();
-        }
+        p.held().release(config.clock().nanoTime(), () -> hasPath(p), pingSource, b -> sendDatagram(b, pingSource),
+                bufs -> {
+                    try {
+                        PeerPaths.Route r = p.paths().route();
+                        if (r.startHeartbeat()) {
+                            heartbeat(p);
+                        }
+                        deliver(p, r, bufs, 0, bufs.length);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "held packets to {0} failed: {1}",
+                                p.nodeKey().shortString(), e.getMessage());
+                    }
+                });
     }
 
     /** Whether {@code p} has any path: a direct address disco found, or a relay region to reach it through. */
@@ -860,22 +694,15 @@ public final class MagicSock implements AutoCloseable {
     }
 
     private void heartbeat(Peer p) {
-        synchronized (p.timer()) {
-            if (p.timer().removed) {
-                return;
-            }
+        if (p.timer().isRemoved()) {
+            return;
         }
         PeerPaths.Heartbeat hb = p.paths().heartbeat();
         perform(p, hb.actions());
         if (hb.nextDelayNanos() >= 0 && !p.paths().snapshot().hasTrustedDirect()) {
             restunWhileRelayed();
         }
-        synchronized (p.timer()) {
-            // when the peer went idle, a send may already have started the next heartbeat: leave its handle alone
-            if (hb.nextDelayNanos() >= 0 && !p.timer().removed) {
-                p.timer().task = config.scheduler().schedule(() -> heartbeat(p), hb.nextDelayNanos());
-            }
-        }
+        p.timer().scheduleNext(config.scheduler(), () -> heartbeat(p), hb.nextDelayNanos());
     }
 
     /** Sends the disco messages a peer's path state asked for. Never throws. */
@@ -1106,12 +933,7 @@ public final class MagicSock implements AutoCloseable {
             }
         }
         for (Peer p : peers.byNodeKey().values()) {
-            synchronized (p.timer()) {
-                p.timer().removed = true;
-                if (p.timer().task != null) {
-                    p.timer().task.cancel();
-                }
-            }
+            p.timer().stop();
         }
         if (birthday != null) {
             birthday.close();

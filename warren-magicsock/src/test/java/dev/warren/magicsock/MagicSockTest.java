@@ -207,7 +207,7 @@ class MagicSockTest {
         a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 0, List.of())));
         Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
         long relayBefore = a.relay.sent();
-        for (int i = 0; i < MagicSock.MAX_HELD + 2; i++) {
+        for (int i = 0; i < HeldPackets.MAX_HELD + 2; i++) {
             a.sendTo(bAtA, "h" + i);
         }
         advance(Duration.ofSeconds(1));
@@ -216,7 +216,7 @@ class MagicSockTest {
 
         // the next map gives B a home relay: the newest MAX_HELD packets go out at once, in order
         a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 1, List.of())));
-        for (int i = 2; i < MagicSock.MAX_HELD + 2; i++) {
+        for (int i = 2; i < HeldPackets.MAX_HELD + 2; i++) {
             assertEquals("h" + i, tag(b.received.poll(5, TimeUnit.SECONDS)), "held packet " + i);
         }
         settle();
@@ -231,7 +231,7 @@ class MagicSockTest {
         a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 0, List.of())));
         Endpoint bAtA = a.sock.endpointOf(b.nodeKey);
         a.sendTo(bAtA, "stale");
-        advance(Duration.ofNanos(MagicSock.HELD_MAX_AGE_NANOS + 1));
+        advance(Duration.ofNanos(HeldPackets.MAX_AGE_NANOS + 1));
         a.sendTo(bAtA, "fresh");
         a.sock.setPeers(List.of(new PeerSpec(b.nodeKey, b.sock.discoKey(), 1, List.of())));
         assertEquals("fresh", tag(b.received.poll(5, TimeUnit.SECONDS)), "an expired packet was sent first");

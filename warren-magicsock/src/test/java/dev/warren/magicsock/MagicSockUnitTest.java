@@ -30,12 +30,12 @@ class MagicSockUnitTest {
 
     @Test
     void interfaceAddressesSkipOverlayLinkLocalAndMulticast() {
-        assertTrue(MagicSock.isOverlay(InetAddress.ofLiteral("fd7a:115c:a1e0::5")));
-        assertFalse(MagicSock.isOverlay(InetAddress.ofLiteral("fd7a:115c:a1e1::5")));
-        assertFalse(MagicSock.isOverlay(InetAddress.ofLiteral("100.64.0.1")));
+        assertTrue(LocalEndpoints.isOverlay(InetAddress.ofLiteral("fd7a:115c:a1e0::5")));
+        assertFalse(LocalEndpoints.isOverlay(InetAddress.ofLiteral("fd7a:115c:a1e1::5")));
+        assertFalse(LocalEndpoints.isOverlay(InetAddress.ofLiteral("100.64.0.1")));
         List<InetAddress> addrs = MagicSock.interfaceAddresses("lo");
         for (InetAddress a : addrs) {
-            assertFalse(a.isMulticastAddress() || MagicSock.isOverlay(a)
+            assertFalse(a.isMulticastAddress() || LocalEndpoints.isOverlay(a)
                     || (a instanceof Inet6Address && a.isLinkLocalAddress()), a.toString());
         }
         assertFalse(addrs.isEmpty(), "no address at all");
