@@ -40,7 +40,11 @@ public final class PolicyTests {
 
     /** Per-test results for {@code warren policy test}: one line per test, "ok" or its failures. */
     public static List<String> describe(Policy policy) {
-        TestReport report = run(policy);
+        return describe(policy, run(policy));
+    }
+
+    /** {@link #describe(Policy)} from a report {@link #run} already made for {@code policy}. */
+    public static List<String> describe(Policy policy, TestReport report) {
         List<String> out = new ArrayList<>();
         for (Model.TestCase tc : policy.model().tests()) {
             String name = "tests[" + tc.index() + "] " + tc.src().text();

@@ -35,10 +35,10 @@ public final class PolicyTestCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        for (String line : PolicyTests.describe(policy)) {
+        PolicyTests.TestReport report = PolicyTests.run(policy);
+        for (String line : PolicyTests.describe(policy, report)) {
             out.println(line);
         }
-        PolicyTests.TestReport report = PolicyTests.run(policy);
         for (PolicyTests.TestFailure f : report.failures()) {
             out.println("  " + f.format());
         }
