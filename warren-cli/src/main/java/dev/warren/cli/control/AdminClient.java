@@ -120,10 +120,19 @@ final class AdminClient {
 
     private HttpResponse<String> exchange(String method, String path, String contentType,
                                           HttpRequest.BodyPublisher body) throws ApiException {
+        return exchange(method, path, contentType, body, null);
+    }
+
+    /** One request; {@code accept} (may be null) names the response type asked for. */
+    private HttpResponse<String> exchange(String method, String path, String contentType,
+                                          HttpRequest.BodyPublisher body, String accept) throws ApiException {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
                     .timeout(Duration.ofSeconds(30))
                     .header("Authorization", "Bearer " + token);
+            if (accept != null) {
+                b.header("Accept", accept);
+            }
             if (body != null) {
                 b.header("Content-Type", contentType).method(method, body);
             } else {
@@ -141,30 +150,19 @@ final class AdminClient {
     }
 
     private JsonNode send(String method, String path, Object body) throws ApiException {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Authorization", "Bearer " + token)
-                    .header("Accept", "application/json");
-            if (body != null) {
-                b.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-            } else {
-                b.method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.BodyPublisher json = null;
+        if (body != null) {
+            try {
+                json = HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body));
+            } catch (IOException e) {
+                throw new ApiException("request to " + server + path + " failed: " + e.getMessage());
             }
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() >= 400) {
-                throw failure(r);
-            }
-            return r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
-        } catch (ConnectException e) {
-            throw new ApiException("cannot connect to the control server at " + server + ": is it running?");
-        } catch (IOException e) {
-            throw new ApiException("request to " + server + path + " failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException("interrupted");
         }
+        HttpResponse<String> r = exchange(method, path, "application/json", json, "application/json");
+        if (r.statusCode() >= 400) {
+            throw failure(r);
+        }
+        return r.body().isBlank() ? JSON.createObjectNode() : parse(r.body());
     }
 
     private static JsonNode parse(String s) {

@@ -53,7 +53,7 @@ public final class FilterCommand extends ClientOptions {
                         r.destinations().stream().map(PortRange::toString).collect(Collectors.joining(", ")),
                         Long.toString(hits.getOrDefault(origin, 0L))});
             }
-            table(out, rows);
+            TextTable.append(out, rows);
         }
         out.append('\n');
         String drops = s.drops().entrySet().stream().filter(e -> e.getValue() > 0)
@@ -88,21 +88,5 @@ public final class FilterCommand extends ClientOptions {
             case 132 -> "sctp";
             default -> Integer.toString(p);
         }).collect(Collectors.joining(","));
-    }
-
-    private static void table(StringBuilder out, List<String[]> rows) {
-        int[] w = new int[rows.getFirst().length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                w[i] = Math.max(w[i], r[i].length());
-            }
-        }
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(i == r.length - 1 ? r[i] : String.format("%-" + (w[i] + 2) + "s", r[i]));
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-        }
     }
 }

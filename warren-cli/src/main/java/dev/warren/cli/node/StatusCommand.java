@@ -66,19 +66,7 @@ public final class StatusCommand extends ClientOptions {
                     p.currentEndpoint() == null ? "-" : p.currentEndpoint(),
                     ago(p.lastHandshake(), now), bytes(p.rxBytes()), bytes(p.txBytes())});
         }
-        int[] w = new int[rows.getFirst().length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                w[i] = Math.max(w[i], r[i].length());
-            }
-        }
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(i == r.length - 1 ? r[i] : String.format("%-" + (w[i] + 2) + "s", r[i]));
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-        }
+        TextTable.append(out, rows);
         String filter = filterLine(s.filter());
         if (filter != null) {
             out.append(filter).append('\n');
