@@ -18,7 +18,10 @@ final class StartupTrace {
 
     static void mark(String phase) {
         if (ON) {
-            System.err.printf("startup %6.1f ms  %s%n", (System.nanoTime() - T0) / 1e6, phase);
+            // (no Formatter or string concatenation: their first use would add to the very time measured)
+            long tenths = (System.nanoTime() - T0) / 100_000;
+            System.err.println(new StringBuilder("startup ").append(tenths / 10).append('.').append(tenths % 10)
+                    .append(" ms  ").append(Thread.currentThread().getName()).append(": ").append(phase));
         }
     }
 }

@@ -38,11 +38,15 @@ final class Warmup {
     static void nativeLayerInBackground() {
         Thread.ofPlatform().daemon().name("wg-syscall-init").start(() -> {
             linkSyscalls(false);
+            StartupTrace.mark("bg: capturing syscall linked");
             linkSyscalls(true);
+            StartupTrace.mark("bg: fast syscall linked");
         });
         Thread.ofPlatform().daemon().name("wg-aead-init").start(() -> {
             linkAead();
+            StartupTrace.mark("bg: aead linked");
             handshakePrimitivesOnce();
+            StartupTrace.mark("bg: handshake primitives run");
         });
     }
 

@@ -88,12 +88,21 @@ final class WgCommand implements Callable<Integer> {
             return fail("invalid interface name \"" + iface + "\" (1-15 characters of A-Z a-z 0-9 _ = + . -)");
         }
         Path socket = Path.of(System.getProperty("warren.uapi.dir", "/var/run/wireguard"), iface + ".sock");
+        // The UAPI socket is bound first (without publishing it), while Warmup's thread generates the FFM stub
+        // that creating the TUN device needs: the JDK's socket code needs none, so the two overlap.
+        UapiServer.Listener listener;
+        try {
+            listener = UapiServer.bind(socket);
+        } catch (IOException e) {
+            return fail("UAPI listen error on " + socket + ": " + e.getMessage());
+        }
+        StartupTrace.mark("UAPI socket bound");
         ExecutorScheduler scheduler = new ExecutorScheduler("wg-timers");
         LinuxTun tun;
-        StartupTrace.mark("arguments checked");
         try {
             tun = LinuxTun.create(iface, !noOffload);
         } catch (IOException e) {
+            listener.close();
             scheduler.close();
             return fail("cannot create TUN device " + iface + ": " + e.getMessage());
         }
@@ -102,6 +111,7 @@ final class WgCommand implements Callable<Integer> {
         try {
             device = Device.start(tun, Binds.create(), Device.Options.defaults(scheduler, "wg"));
         } catch (IOException | RuntimeException e) {
+            listener.close();
             tun.close();
             scheduler.close();
             return fail("cannot start the WireGuard engine: " + e.getMessage());
@@ -109,7 +119,7 @@ final class WgCommand implements Callable<Integer> {
         StartupTrace.mark("engine started");
         UapiServer uapi;
         try {
-            uapi = UapiServer.start(socket, device);
+            uapi = listener.serve(device);
         } catch (IOException e) {
             device.close();
             scheduler.close();
@@ -122,11 +132,12 @@ final class WgCommand implements Callable<Integer> {
         }, "wg-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(hook);
         StartupTrace.mark("UAPI listening");
+        long readyMillis = StartupTrace.sinceMainMillis();
+        signalReady("ok"); // before the log line below: formatting the first one costs a few milliseconds
+        StartupTrace.mark("ready");
         // (the process start time the OS reports has a granularity of up to a second, so this counts from main)
         LOG.log(System.Logger.Level.INFO, "interface {0} is up; UAPI on {1}; {2} ({3} ms after main)",
-                tun.name(), socket, describe(tun), StartupTrace.sinceMainMillis());
-        signalReady("ok");
-        StartupTrace.mark("ready");
+                tun.name(), socket, describe(tun), readyMillis);
         watchSocket(socket, device);
         device.closed().join();
         uapi.close();

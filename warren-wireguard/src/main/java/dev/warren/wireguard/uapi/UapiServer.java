@@ -75,12 +75,31 @@ public final class UapiServer implements AutoCloseable {
     }
 
     /**
-     * Creates the socket at {@code socketPath} and starts serving {@code device}.
+     * Creates the socket at {@code socketPath} and starts serving {@code device}: {@link #bind} then
+     * {@link Listener#serve}.
      *
      * @throws IOException if the path is in use by a live server, is not a socket, or cannot be created
      */
     public static UapiServer start(Path socketPath, UapiDevice device) throws IOException {
         Objects.requireNonNull(device, "device");
+        Listener listener = bind(socketPath);
+        try {
+            return listener.serve(device);
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The first half of {@link #start}: checks that {@code socketPath} is free (or a stale socket) and binds a
+     * listening socket in a private directory beside it, without publishing it yet. {@code warren wg} does this
+     * while the TUN device is still being created, so that the two overlap; {@link Listener#serve} then moves
+     * the socket into place, so it still appears only once the device is ready, as wireguard-go's does.
+     *
+     * @throws IOException if the path is in use by a live server, is not a socket, or cannot be created
+     */
+    public static Listener bind(Path socketPath) throws IOException {
         Path path = socketPath.toAbsolutePath().normalize();
         Path parent = path.getParent();
         createDirectories(parent);
@@ -89,22 +108,77 @@ public final class UapiServer implements AutoCloseable {
         Path staging = parent.resolve(".uapi-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
         Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path staged = staging.resolve("s");
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ServerSocketChannel channel = null;
         try {
+            channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channel.bind(UnixDomainSocketAddress.of(staged));
             Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-------"));
-            Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE);
-            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            UapiServer s = new UapiServer(path, key, channel, device);
-            s.acceptor.start();
-            LOG.log(Level.INFO, "UAPI listening on {0}", path);
-            return s;
+            return new Listener(path, staging, staged, channel);
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+            }
             Files.deleteIfExists(staged);
-            throw e;
-        } finally {
             Files.deleteIfExists(staging);
+            throw e;
+        }
+    }
+
+    /**
+     * A UAPI socket that is bound but not yet published or served (see {@link #bind}). Closing it before
+     * {@link #serve} removes the socket and its private directory. Used by one thread.
+     */
+    public static final class Listener implements AutoCloseable {
+        private final Path path;
+        private final Path staging;
+        private final Path staged;
+        private final ServerSocketChannel channel;
+        private boolean done;
+
+        private Listener(Path path, Path staging, Path staged, ServerSocketChannel channel) {
+            this.path = path;
+            this.staging = staging;
+            this.staged = staged;
+            this.channel = channel;
+        }
+
+        /** Moves the socket to its public path and starts serving {@code device}; closes this listener on failure. */
+        public UapiServer serve(UapiDevice device) throws IOException {
+            Objects.requireNonNull(device, "device");
+            if (done) {
+                throw new IllegalStateException("UAPI listener already served or closed");
+            }
+            done = true;
+            try {
+                Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE);
+                Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                UapiServer s = new UapiServer(path, key, channel, device);
+                s.acceptor.start();
+                LOG.log(Level.DEBUG, "UAPI listening on {0}", path); // (warren wg logs it at INFO once ready)
+                return s;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                Files.deleteIfExists(staged);
+                throw e;
+            } finally {
+                Files.deleteIfExists(staging);
+            }
+        }
+
+        /** Closes the socket and removes it, unless {@link #serve} has already handed it to a server. */
+        @Override
+        public void close() {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                channel.close();
+                Files.deleteIfExists(staged);
+                Files.deleteIfExists(staging);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "could not remove the unused UAPI socket " + staged, e);
+            }
         }
     }
 

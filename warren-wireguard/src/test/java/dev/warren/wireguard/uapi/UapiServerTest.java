@@ -42,6 +42,23 @@ class UapiServerTest {
     }
 
     @Test
+    void aBoundListenerAppearsOnlyWhenServedAndLeavesNothingWhenClosedUnserved() throws Exception {
+        Path sock = tmp.resolve("wt5.sock");
+        UapiServer.Listener listener = UapiServer.bind(sock);
+        assertFalse(Files.exists(sock, LinkOption.NOFOLLOW_LINKS), "not published before serve");
+        try (UapiServer server = listener.serve(new InMemoryUapiDevice())) {
+            assertEquals("errno=0\n\n", TestClient.once(sock, "get=1\n\n"));
+            assertThrows(IllegalStateException.class, () -> listener.serve(new InMemoryUapiDevice()));
+            listener.close(); // a no-op once served
+            assertEquals("errno=0\n\n", TestClient.once(sock, "get=1\n\n"));
+        }
+        UapiServer.bind(sock).close();
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of(), files.toList(), "no socket and no staging directory left");
+        }
+    }
+
+    @Test
     void servesSeveralRequestsPerConnectionAndSeveralConnections() throws Exception {
         Path sock = tmp.resolve("wt1.sock");
         InMemoryUapiDevice device = new InMemoryUapiDevice();
