@@ -1,5 +1,6 @@
 package dev.warren.cli;
 
+import dev.warren.crypto.X25519;
 import dev.warren.net.tun.LinuxTun;
 import dev.warren.wireguard.uapi.UapiServer;
 import picocli.CommandLine.Command;
@@ -20,8 +21,9 @@ import java.util.concurrent.Callable;
  * {@code warren selftest}: two WireGuard engines in this process, connected in memory (or over real UDP on
  * loopback), complete a handshake and exchange packets both ways. Needs no privileges; checks the JDK's
  * crypto and the engine on this machine, and is the training run for the launcher's start-up cache: with
- * {@code --uapi} it also serves engine A's UAPI on a socket in a temporary directory and asks it for its
- * configuration as {@code wg show} would, so the cache covers the {@code warren wg} daemon's start-up path.
+ * {@code --uapi} it also serves engine A's UAPI on a socket in a temporary directory, adds and removes a peer
+ * through it as {@code wg set} would and asks it for its configuration as {@code wg show} would, so the cache
+ * covers the {@code warren wg} daemon's start-up path.
  */
 @Command(name = "selftest", description = "Run two WireGuard engines in memory and check they talk (no root needed).")
 final class SelfTestCommand implements Callable<Integer> {
@@ -70,23 +72,38 @@ final class SelfTestCommand implements Callable<Integer> {
         }
     }
 
-    /** Serves A's UAPI on a socket in a fresh temporary directory, sends {@code get=1}, returns the reply. */
+    /**
+     * Serves A's UAPI on a socket in a fresh temporary directory; adds a peer and removes it again (as {@code wg
+     * set} does), then sends {@code get=1} and returns the reply, which should not list that peer.
+     */
     private static String queryUapi(InMemoryPair pair) throws IOException {
         Path dir = Files.createTempDirectory("warren-selftest");
         Path socket = dir.resolve("selftest.sock");
+        String stranger = X25519.publicKey(X25519.generatePrivateKey()).toHex();
         try (UapiServer server = UapiServer.start(socket, pair.a);
              SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(server.socketPath()));
-            ch.write(ByteBuffer.wrap("get=1\n\n".getBytes(StandardCharsets.US_ASCII)));
-            StringBuilder reply = new StringBuilder();
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            while (reply.indexOf("\n\n") < 0 && ch.read(buf.clear()) > 0) {
-                reply.append(new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII));
+            String added = request(ch, "set=1\npublic_key=" + stranger + "\nreplace_allowed_ips=true\n"
+                    + "allowed_ip=10.255.255.1/32\nallowed_ip=fd00:ffff::1/128\npersistent_keepalive_interval=0\n\n");
+            String removed = request(ch, "set=1\npublic_key=" + stranger + "\nremove=true\n\n");
+            String config = request(ch, "get=1\n\n");
+            if (!added.equals("errno=0\n\n") || !removed.equals("errno=0\n\n") || config.contains(stranger)) {
+                return "set: " + added + "remove: " + removed + "get: " + config + "(the peer added should be gone)";
             }
-            return reply.toString();
+            return config;
         } finally {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(dir);
         }
+    }
+
+    private static String request(SocketChannel ch, String request) throws IOException {
+        ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+        StringBuilder reply = new StringBuilder();
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        while (reply.indexOf("\n\n") < 0 && ch.read(buf.clear()) > 0) {
+            reply.append(new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII));
+        }
+        return reply.toString();
     }
 }

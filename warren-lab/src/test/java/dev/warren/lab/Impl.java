@@ -71,7 +71,7 @@ enum Impl {
 
     /**
      * The process id of the daemon serving {@code iface} in {@code ns}: Warren's JVM runs
-     * {@code … -jar …/warren.jar wg … IFACE}, wireguard-go runs {@code wireguard-go IFACE}.
+     * {@code … -jar …/warren-wg.jar wg … IFACE} (or the full {@code warren.jar}), wireguard-go runs {@code wireguard-go IFACE}.
      */
     OptionalLong pid(String ns, String iface) throws IOException {
         Netns.Result pids = Netns.runResult(Duration.ofSeconds(5), "ip", "netns", "pids", ns);
@@ -89,7 +89,8 @@ enum Impl {
                 continue;
             }
             boolean match = switch (this) {
-                case WARREN -> argv.stream().anyMatch(a -> a.endsWith("warren.jar")) && argv.contains("wg");
+                case WARREN -> argv.contains("wg")
+                        && argv.stream().anyMatch(a -> a.endsWith("/warren.jar") || a.endsWith("/warren-wg.jar"));
                 case WIREGUARD_GO -> argv.getFirst().endsWith("wireguard-go");
             };
             if (match) {
