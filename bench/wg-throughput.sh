@@ -185,5 +185,6 @@ for name, key, better in metrics:
         r, w = med(ref, key), med("warren:warren", key)
         if r and r == r and w == w:
             ratio = f"{w / r:.2f}×"
-    print(f"| {name:28} | " + " | ".join(f"{v:28.1f}" for v in vals) + f" | {ratio:21} |")
+    digits = 3 if key.startswith("rtt") else 1  # RTTs are fractions of a millisecond
+    print(f"| {name:28} | " + " | ".join(f"{v:28.{digits}f}" for v in vals) + f" | {ratio:21} |")
 PY
