@@ -3,9 +3,9 @@
 #
 # Two network namespaces joined by one veth; a WireGuard interface in each (tunnel MTU 1420); iperf3 for
 # $SECS seconds. For each pair — wireguard-go↔wireguard-go, warren↔warren, warren↔wireguard-go — it measures:
-# TCP 1 stream, TCP 4 streams, TCP reverse, UDP 1392-byte packets received per second, ping RTT, daemon CPU
-# during the single-stream run (Mbit/s per CPU %), daemon start → first ping reply, and daemon RSS after the
-# run. Prints a table with Warren ÷ wireguard-go ratios. Needs root, iperf3, wireguard-go and wg.
+# TCP 1 stream, TCP 4 streams, TCP reverse, UDP 1392-byte packets received per second, ping RTT (a fresh
+# daemon's; warm: the mean of 200 pings and the median of 1,000), daemon CPU during the single-stream run
+# (Mbit/s per CPU %), daemon start → first ping reply, and daemon RSS after the run. Prints a table with Warren ÷ wireguard-go ratios. Needs root, iperf3, wireguard-go and wg.
 #
 # With --start-only it measures only start → first ping (plus the time until the launcher returned, and the
 # started daemon's CPU time up to then and up to the first reply), which takes seconds per run instead of minutes.
@@ -135,6 +135,10 @@ PY
     done
     # ... and after the throughput runs (steady state)
     ip netns exec "$A" ping -q -n -c 200 -i 0.01 10.200.0.2 | sed -n 's:.*= [0-9.]*/\([0-9.]*\)/.*:rtt_ms \1:p'
+    # ... and the median of 1000 pings 5 ms apart, which a few slow replies (a JIT compilation, the other tenant)
+    # do not move
+    ip netns exec "$A" ping -n -c 1000 -i 0.005 10.200.0.2 | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n \
+        | awk '{a[NR] = $1} END {if (NR) print "rtt_median_ms", a[int((NR + 1) / 2)]}'
     echo "rss_a_mb $(( $(rss_kb "$pa") / 1024 ))"
     echo "rss_b_mb $(( $(rss_kb "$pb") / 1024 ))"
     cleanup
@@ -160,6 +164,7 @@ def med(pair, key):
 metrics = [("TCP 1 stream (Mbit/s)", "tcp1_mbit", 1), ("TCP 4 streams (Mbit/s)", "tcp4_mbit", 1),
            ("TCP reverse (Mbit/s)", "tcpR_mbit", 1), ("UDP 1392 B received (kpps)", "udp_kpps", 1),
            ("Mbit/s per daemon CPU %", "eff", 1), ("ping RTT, warm (ms)", "rtt_ms", -1),
+           ("ping RTT, warm, median (ms)", "rtt_median_ms", -1),
            ("ping RTT, fresh daemon (ms)", "rtt_cold_ms", -1),
            ("start -> first ping (ms)", "start_ms", -1), ("RSS after run (MB)", "rss_b_mb", -1)]
 if any("ready_ms" in t for t in rows.values()):
