@@ -243,14 +243,10 @@ public final class NodeBackend implements AutoCloseable {
     public void up(URI loginServer, String authKey, String hostname, Consumer<String> onAuthUrl, Duration timeout)
             throws IOException {
         Objects.requireNonNull(loginServer, "loginServer");
-        StateStore.Login pinned;
-        mu.lock();
-        try {
+        StateStore.Login pinned = valueUnderMu(() -> {
             checkOpenLocked();
-            pinned = login;
-        } finally {
-            mu.unlock();
-        }
+            return login;
+        });
         PublicKey serverKey = serverKeyFor(loginServer, pinned);
         ControlSession old;
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -280,15 +276,12 @@ public final class NodeBackend implements AutoCloseable {
         if (old != null) {
             old.stop();
         }
-        mu.lock();
-        try {
+        runUnderMu(() -> {
             checkOpenLocked();
             if (upDone == done) {
                 startSessionLocked(authKey); // completes `done` after its first map (see SessionListener.connected)
             }
-        } finally {
-            mu.unlock();
-        }
+        });
         await(done, timeout, loginServer);
     }
 
@@ -339,8 +332,7 @@ public final class NodeBackend implements AutoCloseable {
      * @return whether a session was started
      */
     public boolean resume() {
-        mu.lock();
-        try {
+        return valueUnderMu(() -> {
             if (closed || session != null || nodeKey == null || login.loginServer() == null || login.serverKey() == null
                     || !login.wantRunning()) {
                 return false;
@@ -348,9 +340,7 @@ public final class NodeBackend implements AutoCloseable {
             state = BackendState.Starting;
             startSessionLocked(null);
             return true;
-        } finally {
-            mu.unlock();
-        }
+        });
     }
 
     /** Stops the control session and removes every peer; keys and the login stay, so {@code up} resumes. */
@@ -372,13 +362,10 @@ public final class NodeBackend implements AutoCloseable {
         if (old != null) {
             old.stop();
         }
-        mu.lock();
-        try {
+        runUnderMu(() -> {
             clearEngineLocked(false);
             state = nodeKey == null ? BackendState.NeedsLogin : BackendState.Stopped;
-        } finally {
-            mu.unlock();
-        }
+        });
     }
 
     /**
@@ -410,8 +397,7 @@ public final class NodeBackend implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "could not tell control about the logout: {0}", e.getMessage());
             }
         }
-        mu.lock();
-        try {
+        runUnderMu(() -> {
             clearEngineLocked(true);
             store.forgetNodeKey();
             store.forgetLogin();
@@ -421,9 +407,7 @@ public final class NodeBackend implements AutoCloseable {
             domain = null;
             authUrl = null;
             state = BackendState.NeedsLogin;
-        } finally {
-            mu.unlock();
-        }
+        });
     }
 
     // ---- queries --------------------------------------------------------------------------------------------
@@ -431,8 +415,7 @@ public final class NodeBackend implements AutoCloseable {
     public Status status() {
         java.util.Map<NodeKey, String> peerPaths = peerPaths();
         int home = endpointSource.homeRelay();
-        mu.lock();
-        try {
+        return valueUnderMu(() -> {
             DeviceState ds = device.state();
             Node self = netmap.self();
             return new Status(state, authUrl, self == null ? login.hostname() : self.name(),
@@ -441,9 +424,7 @@ public final class NodeBackend implements AutoCloseable {
                     login.loginServer() == null ? null : login.loginServer().toString(), controlConnected,
                     device.listenPort(), Views.peers(netmap.peers(), ds, peerPaths), discoKey.toString(), home,
                     netmap.relayMap(), filter.status());
-        } finally {
-            mu.unlock();
-        }
+        });
     }
 
     /** Each peer's path text by node key, asked of the PathProvider without holding {@code mu}. */
@@ -465,8 +446,7 @@ public final class NodeBackend implements AutoCloseable {
 
     /** The peer (or this node) that owns {@code address}, from the current network map. */
     public Optional<PeerInfo> whois(InetAddress address) {
-        mu.lock();
-        try {
+        return valueUnderMu(() -> {
             DeviceState ds = device.state();
             for (PeerInfo p : Views.peers(netmap.peers(), ds, java.util.Map.of())) {
                 Node n = netmap.peers().stream().filter(x -> x.id() == p.id()).findFirst().orElseThrow();
@@ -479,9 +459,7 @@ public final class NodeBackend implements AutoCloseable {
                 return Optional.of(Views.peer(self, null));
             }
             return Optional.empty();
-        } finally {
-            mu.unlock();
-        }
+        });
     }
 
     /**
@@ -522,14 +500,10 @@ public final class NodeBackend implements AutoCloseable {
 
     /** The built-in ping: an ICMP echo to the first address of the peer with node key {@code key}. */
     private PingReply icmpPing(NodeKey key, Duration timeout) throws IOException {
-        Node target;
-        mu.lock();
-        try {
+        Node target = valueUnderMu(() -> {
             checkOpenLocked();
-            target = netmap.peers().stream().filter(n -> key.equals(n.key())).findFirst().orElse(null);
-        } finally {
-            mu.unlock();
-        }
+            return netmap.peers().stream().filter(n -> key.equals(n.key())).findFirst().orElse(null);
+        });
         if (target == null) {
             throw new IOException("no peer with node key " + key + " in the network map");
         }
@@ -613,13 +587,10 @@ public final class NodeBackend implements AutoCloseable {
      * quickly and must not call back into the backend.
      */
     public void onNetworkMap(Consumer<NetworkMap> listener) {
-        mu.lock();
-        try {
+        runUnderMu(() -> {
             networkMapListener = Objects.requireNonNull(listener, "listener");
             listener.accept(networkMapLocked());
-        } finally {
-            mu.unlock();
-        }
+        });
     }
 
     private NetworkMap networkMapLocked() {
@@ -672,6 +643,38 @@ public final class NodeBackend implements AutoCloseable {
 
     // ---- the session ----------------------------------------------------------------------------------------
 
+    /** A step run with {@code mu} held that yields a value (see {@link #valueUnderMu}). */
+    @FunctionalInterface
+    private interface ValueStep<T, X extends Exception> {
+        T run() throws X;
+    }
+
+    /** A step run with {@code mu} held (see {@link #runUnderMu}). */
+    @FunctionalInterface
+    private interface Step<X extends Exception> {
+        void run() throws X;
+    }
+
+    /** Runs {@code step} with {@code mu} held and returns its value; {@code mu} is released however it ends. */
+    private <T, X extends Exception> T valueUnderMu(ValueStep<T, X> step) throws X {
+        mu.lock();
+        try {
+            return step.run();
+        } finally {
+            mu.unlock();
+        }
+    }
+
+    /** Runs {@code step} with {@code mu} held; {@code mu} is released however it ends. */
+    private <X extends Exception> void runUnderMu(Step<X> step) throws X {
+        mu.lock();
+        try {
+            step.run();
+        } finally {
+            mu.unlock();
+        }
+    }
+
     private void checkOpenLocked() throws IOException {
         if (closed) {
             throw new IOException("the node is shutting down");
@@ -692,12 +695,7 @@ public final class NodeBackend implements AutoCloseable {
     }
 
     private PrivateKey currentNodeKey() {
-        mu.lock();
-        try {
-            return nodeKey;
-        } finally {
-            mu.unlock();
-        }
+        return valueUnderMu(() -> nodeKey);
     }
 
     private static Hostinfo hostinfo(StateStore.Login l) {
@@ -709,24 +707,14 @@ public final class NodeBackend implements AutoCloseable {
     /** The endpoints for a MapRequest or update; remembered as what control last heard. */
     private List<String> endpoints() {
         List<String> eps = List.copyOf(endpointSource.endpoints());
-        mu.lock();
-        try {
-            lastEndpoints = eps;
-        } finally {
-            mu.unlock();
-        }
+        runUnderMu(() -> lastEndpoints = eps);
         return eps;
     }
 
     /** The home relay for a MapRequest or update; remembered as what control last heard. */
     private int homeRelay() {
         int home = endpointSource.homeRelay();
-        mu.lock();
-        try {
-            lastHomeRelay = home;
-        } finally {
-            mu.unlock();
-        }
+        runUnderMu(() -> lastHomeRelay = home);
         return home;
     }
 
@@ -862,8 +850,7 @@ public final class NodeBackend implements AutoCloseable {
 
         @Override
         public void connected(boolean connected) {
-            mu.lock();
-            try {
+            runUnderMu(() -> {
                 if (currentLocked()) {
                     if (connected != controlConnected) {
                         LOG.log(System.Logger.Level.INFO, connected
@@ -880,15 +867,12 @@ public final class NodeBackend implements AutoCloseable {
                         }
                     }
                 }
-            } finally {
-                mu.unlock();
-            }
+            });
         }
 
         @Override
         public void registered(RegisterResponse r) {
-            mu.lock();
-            try {
+            runUnderMu(() -> {
                 if (currentLocked()) {
                     user = r.user();
                     domain = r.domain();
@@ -899,9 +883,7 @@ public final class NodeBackend implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "cannot save the login: {0}", e.getMessage());
                     }
                 }
-            } finally {
-                mu.unlock();
-            }
+            });
         }
 
         @Override
@@ -922,20 +904,16 @@ public final class NodeBackend implements AutoCloseable {
 
         @Override
         public void map(MapResponse m) throws IOException {
-            mu.lock();
-            try {
+            runUnderMu(() -> {
                 if (currentLocked()) {
                     applyMapLocked(m);
                 }
-            } finally {
-                mu.unlock();
-            }
+            });
         }
 
         @Override
         public void fatal(IOException cause) {
-            mu.lock();
-            try {
+            runUnderMu(() -> {
                 if (!currentLocked()) {
                     return;
                 }
@@ -955,20 +933,15 @@ public final class NodeBackend implements AutoCloseable {
                 }
                 LOG.log(System.Logger.Level.WARNING, "control refused this node: {0}", cause.getMessage());
                 failUpLocked(cause);
-            } finally {
-                mu.unlock();
-            }
+            });
         }
 
         @Override
         public PrivateKey renewNodeKey() throws IOException {
-            mu.lock();
-            try {
+            return valueUnderMu(() -> {
                 nodeKey = store.newNodeKey();
                 return nodeKey;
-            } finally {
-                mu.unlock();
-            }
+            });
         }
     }
 }

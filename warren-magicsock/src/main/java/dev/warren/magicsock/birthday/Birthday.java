@@ -110,64 +110,68 @@ public final class Birthday implements AutoCloseable {
     public record State(Role round, int openSockets, int probesSent, boolean coolingDown, Integer keptPort) {
     }
 
-    private sealed interface Round permits HardRound, EasyRound {
-        long startedAt();
-
-        Scheduler.Task timer();
-    }
-
-    private static final class HardRound implements Round {
+    /**
+     * What both halves of a round share: when it started, the peer's disco key, the transaction id every probe
+     * carries and the timer of its next tick; the subclasses add their half's own state. Like all of
+     * {@link Birthday}'s state, a round is read and written only under {@code lock}.
+     */
+    private abstract static sealed class Round permits HardRound, EasyRound {
         final long startedAt;
         final DiscoKey disco;
-        final List<InetSocketAddress> targets;
-        final List<SideSocket> sockets = new ArrayList<>();
         final byte[] txid;
+        // guarded by lock
         Scheduler.Task timer;
+
+        Round(long startedAt, DiscoKey disco, byte[] txid) {
+            this.startedAt = startedAt;
+            this.disco = disco;
+            this.txid = txid;
+        }
+
+        /** The ping every probe of this round carries: the round's transaction id and our node key. */
+        final DiscoMessage.Ping ping(NodeKey self) {
+            return new DiscoMessage.Ping(txid, self.publicKey().toBytes());
+        }
+
+        /** Stops the round's timer and adds the side sockets it holds to {@code toClose}; called under lock. */
+        void endLocked(List<SideSocket> toClose) {
+            if (timer != null) {
+                timer.cancel();
+            }
+        }
+    }
+
+    private static final class HardRound extends Round {
+        final List<InetSocketAddress> targets;
+        // guarded by lock
+        final List<SideSocket> sockets = new ArrayList<>();
+        // guarded by lock
         int pingRounds;
 
         HardRound(long startedAt, DiscoKey disco, List<InetSocketAddress> targets, byte[] txid) {
-            this.startedAt = startedAt;
-            this.disco = disco;
+            super(startedAt, disco, txid);
             this.targets = targets;
-            this.txid = txid;
         }
 
         @Override
-        public long startedAt() {
-            return startedAt;
-        }
-
-        @Override
-        public Scheduler.Task timer() {
-            return timer;
+        void endLocked(List<SideSocket> toClose) {
+            super.endLocked(toClose);
+            toClose.addAll(sockets);
         }
     }
 
-    private static final class EasyRound implements Round {
-        final long startedAt;
-        final DiscoKey disco;
+    private static final class EasyRound extends Round {
         final InetAddress target;
-        final byte[] txid;
+        // guarded by lock
         final BitSet probed = new BitSet(PORT_MAX + 1);
+        // guarded by lock
         final Map<Integer, Long> sentAt = new HashMap<>();
-        Scheduler.Task timer;
+        // guarded by lock
         int sent;
 
         EasyRound(long startedAt, DiscoKey disco, InetAddress target, byte[] txid) {
-            this.startedAt = startedAt;
-            this.disco = disco;
+            super(startedAt, disco, txid);
             this.target = target;
-            this.txid = txid;
-        }
-
-        @Override
-        public long startedAt() {
-            return startedAt;
-        }
-
-        @Override
-        public Scheduler.Task timer() {
-            return timer;
         }
     }
 
@@ -328,7 +332,7 @@ public final class Birthday implements AutoCloseable {
             return;
         }
         r.pingRounds++;
-        DiscoMessage.Ping ping = new DiscoMessage.Ping(r.txid, self.publicKey().toBytes());
+        DiscoMessage.Ping ping = r.ping(self);
         for (SideSocket s : r.sockets) {
             for (InetSocketAddress t : r.targets) {
                 byte[] sealed = host.seal(r.disco, ping);
@@ -359,7 +363,7 @@ public final class Birthday implements AutoCloseable {
         if (self == null) {
             return;
         }
-        DiscoMessage.Ping ping = new DiscoMessage.Ping(r.txid, self.publicKey().toBytes());
+        DiscoMessage.Ping ping = r.ping(self);
         long now = clock.nanoTime();
         int span = PORT_MAX - PORT_MIN + 1;
         for (int i = 0; i < PROBES_PER_TICK && r.sent < PROBES; i++) {
@@ -558,13 +562,8 @@ public final class Birthday implements AutoCloseable {
                         case EasyRound ignored -> won = true;
                     }
                 }
-                if (won || now - r.startedAt() >= ROUND_NANOS) {
-                    if (r.timer() != null) {
-                        r.timer().cancel();
-                    }
-                    if (r instanceof HardRound h) {
-                        toClose.addAll(h.sockets);
-                    }
+                if (won || now - r.startedAt >= ROUND_NANOS) {
+                    r.endLocked(toClose);
                     if (!won) {
                         coolUntil.put(peer, now + COOLDOWN_NANOS);
                         LOG.log(System.Logger.Level.INFO, "birthday round with {0} found no path",
@@ -613,7 +612,7 @@ public final class Birthday implements AutoCloseable {
             while (it.hasNext()) {
                 Map.Entry<NodeKey, Round> e = it.next();
                 if (!peers.contains(e.getKey())) {
-                    endLocked(e.getValue(), toClose);
+                    e.getValue().endLocked(toClose);
                     it.remove();
                 }
             }
@@ -631,15 +630,6 @@ public final class Birthday implements AutoCloseable {
         toClose.forEach(SideSocket::close);
     }
 
-    private static void endLocked(Round r, List<SideSocket> toClose) {
-        if (r.timer() != null) {
-            r.timer().cancel();
-        }
-        if (r instanceof HardRound h) {
-            toClose.addAll(h.sockets);
-        }
-    }
-
     /**
      * The network changed: every round and kept socket ends (their mappings belong to the old network) and every
      * cool-down is forgotten, so the next call-me-maybe exchange starts afresh.
@@ -648,7 +638,7 @@ public final class Birthday implements AutoCloseable {
         List<SideSocket> toClose = new ArrayList<>();
         synchronized (lock) {
             for (Round r : rounds.values()) {
-                endLocked(r, toClose);
+                r.endLocked(toClose);
             }
             rounds.clear();
             for (Kept k : kept.values()) {
