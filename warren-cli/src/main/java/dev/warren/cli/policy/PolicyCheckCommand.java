@@ -2,12 +2,9 @@ package dev.warren.cli.policy;
 
 import dev.warren.policy.Policy;
 import dev.warren.policy.PolicyTests;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 
 /**
  * {@code warren policy check FILE}: parse, validate and run the file's tests — exactly what the control server
@@ -15,22 +12,9 @@ import java.util.concurrent.Callable;
  * error and failed test on stderr and exits 1.
  */
 @Command(name = "check", description = "Validate a policy file and run its tests (as the control server would).")
-public final class PolicyCheckCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The HuJSON policy file.")
-    Path file;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+public final class PolicyCheckCommand extends PolicyFileCommand {
     @Override
-    public Integer call() {
-        var err = spec.commandLine().getErr();
-        var out = spec.commandLine().getOut();
-        Policy policy = PolicyFiles.load(file, err);
-        if (policy == null) {
-            err.flush();
-            return 1;
-        }
+    int run(Policy policy, PrintWriter out, PrintWriter err) {
         PolicyTests.TestReport report = PolicyTests.run(policy);
         if (!report.passed()) {
             for (PolicyTests.TestFailure f : report.failures()) {
