@@ -28,21 +28,19 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         StartupTrace.mark("main");
-        if (args.length > 0 && args[0].equals("wg")) {
-            Warmup.nativeLayerInBackground(); // overlaps FFM stub generation with the rest of start-up
-        }
         // `warren wg` is started by wg-quick and scripts and must come up fast; picocli's classes target Java 5
         // and cannot be put in the JDK's AOT cache, so that one command takes a direct path when its arguments
-        // are plain (help and anything unusual still go through picocli). Its code logs only through
-        // System.Logger (StderrLoggerFinder), so it skips setting up java.util.logging, which the control and
-        // relay code use.
-        WgCommand direct = WgCommand.parseDirect(args);
-        if (direct == null) {
-            Logging.configure();
+        // are plain (help and anything unusual still go through picocli). The launcher normally runs it from
+        // the slim jar (WgMain); this is the same path for when that jar is missing.
+        if (args.length > 0 && args[0].equals("wg")) {
+            Integer code = WgMain.runDirect(args);
+            if (code != null) {
+                System.exit(code);
+            }
         }
+        Logging.configure();
         StartupTrace.mark("arguments parsed");
-        int code = direct != null ? direct.call() : commandLine().execute(args);
-        System.exit(code);
+        System.exit(commandLine().execute(args));
     }
 
     /** The whole command tree; every command and subcommand answers {@code -h/--help} and {@code -V/--version}. */

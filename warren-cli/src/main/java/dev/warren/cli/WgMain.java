@@ -20,20 +20,31 @@ public final class WgMain {
     public static void main(String[] args) {
         StartupTrace.mark("main");
         if (args.length > 0 && args[0].equals("wg")) {
-            Warmup.nativeLayerInBackground();
-            WgCommand direct = WgCommand.parseDirect(args);
-            StartupTrace.mark("arguments parsed");
-            if (direct == null) {
+            Integer code = runDirect(args);
+            if (code == null) {
                 System.err.println("warren wg: unexpected arguments " + Arrays.toString(args)
                         + " for the slim jar; run bin/warren wg --help");
                 System.exit(2);
             }
-            System.exit(direct.call());
+            System.exit(code);
         }
         if (args.length > 0 && args[0].equals("selftest")) {
             System.exit(new CommandLine(new SelfTestCommand()).execute(Arrays.copyOfRange(args, 1, args.length)));
         }
         System.err.println("warren-wg.jar runs only 'wg IFACE' and 'selftest'; use bin/warren for everything else");
         System.exit(2);
+    }
+
+    /**
+     * {@code wg} with plain arguments, the one fast path both entry points take: starts the native layer's
+     * background set-up ({@link Warmup}), then runs the daemon. Returns its exit status, or null when the
+     * arguments need picocli (help, unusual options), with nothing run. The wg daemon logs only through
+     * System.Logger ({@link StderrLoggerFinder}), so java.util.logging is never set up on this path.
+     */
+    static Integer runDirect(String[] args) {
+        Warmup.nativeLayerInBackground(); // overlaps FFM stub generation with parsing and the rest of start-up
+        WgCommand direct = WgCommand.parseDirect(args);
+        StartupTrace.mark("arguments parsed");
+        return direct == null ? null : direct.call();
     }
 }

@@ -82,13 +82,7 @@ public final class UapiServer implements AutoCloseable {
      */
     public static UapiServer start(Path socketPath, UapiDevice device) throws IOException {
         Objects.requireNonNull(device, "device");
-        Listener listener = bind(socketPath);
-        try {
-            return listener.serve(device);
-        } catch (IOException | RuntimeException e) {
-            listener.close();
-            throw e;
-        }
+        return bind(socketPath).serve(device); // (serve closes the listener if it fails)
     }
 
     /**
